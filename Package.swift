@@ -1,0 +1,76 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "matomo-sync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "matomo-sync", targets: ["matomo-sync"]),
+        .executable(name: "matomo-fake", targets: ["matomo-fake"]),
+        .library(name: "MatomoSync", targets: ["MatomoSync"]),
+        .library(name: "MatomoFake", targets: ["MatomoFake"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+    ],
+    targets: [
+        // HTTP client for Matomo's Reporting API: requests, errors, site info, JSON reading.
+        // Knows nothing of tables or warehouses.
+        .target(
+            name: "MatomoAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // Tables, planning rules, row shaping, warehouses and the sync engine.
+        .target(
+            name: "MatomoSync",
+            dependencies: [
+                "MatomoAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The fake Matomo server used by tests, the benchmark and `matomo-sync demo`.
+        // Independent of the client on purpose: it must not share the code it tests.
+        .target(
+            name: "MatomoFake",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "matomo-sync",
+            dependencies: [
+                "MatomoSync",
+                "MatomoFake",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Runs the fake Matomo alone, for poking at it with curl.
+        .executableTarget(
+            name: "matomo-fake",
+            dependencies: ["MatomoFake"]
+        ),
+        .testTarget(
+            name: "MatomoFakeTests",
+            dependencies: ["MatomoFake"]
+        ),
+        .testTarget(
+            name: "MatomoSyncTests",
+            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,20 @@
+/// How the client talks to a Matomo server. Defaults suit a self-hosted instance.
+public struct ClientConfiguration: Sendable {
+    /// Whole-request timeout; Matomo can take minutes on a cold archive.
+    public var requestTimeout: Duration = .seconds(120)
+    public var connectTimeout: Duration = .seconds(10)
+    /// Attempts per request, the first included, for transient failures (429, 5xx, network, broken bodies).
+    public var maxAttempts: Int = 5
+    /// First backoff delay; it doubles per attempt, with jitter, capped by `maxRetryDelay`.
+    public var retryBaseDelay: Duration = .milliseconds(500)
+    public var maxRetryDelay: Duration = .seconds(60)
+    /// Requests in flight at once.
+    public var maxConcurrentRequests: Int = 4
+    /// PEM file of extra trusted CA certificates (a private CA); system roots are used otherwise.
+    public var caFile: String?
+    /// The largest answer accepted; a 1,000-visit page is about 4 MB.
+    public var maxBodyBytes: Int = 512 << 20
+    public var userAgent: String = "matomo-sync/0.1"
+
+    public init() {}
+}

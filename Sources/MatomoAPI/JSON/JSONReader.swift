@@ -1,0 +1,330 @@
+import Foundation
+
+/// What kind of value starts at the reader's position.
+public enum JSONKind: Sendable, Equatable {
+    case object, array, string, number, bool, null
+}
+
+/// Why a body could not be read as JSON, with the byte offset for the message.
+public struct JSONReadError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+    public var description: String { "invalid JSON at byte \(offset): \(message)" }
+}
+
+/// A pull parser over a UTF-8 buffer. The caller, who knows the shape of each Matomo answer,
+/// walks it (`readObject`, `readArray`, `readRow`) and nothing is materialised that it does not ask for.
+/// Nesting is walked iteratively when skipped, so hostile, deeply nested bodies cannot overflow the stack.
+public struct JSONReader {
+    @usableFromInline let bytes: [UInt8]
+    @usableFromInline var pos: Int
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        self.pos = 0
+    }
+
+    /// Maximum nesting accepted inside a raw value, far above anything Matomo sends.
+    public static let maxDepth = 512
+
+    // MARK: Structure
+
+    public mutating func peek() throws -> JSONKind {
+        skipWhitespace()
+        guard pos < bytes.count else { throw error("unexpected end of body") }
+        switch bytes[pos] {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+        case UInt8(ascii: "n"): return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        default: throw error("unexpected character \(printable(bytes[pos]))")
+        }
+    }
+
+    /// Calls `body` with each key; `body` must consume the key's value.
+    public mutating func readObject(_ body: (inout JSONReader, String) throws -> Void) throws {
+        try expect(UInt8(ascii: "{"))
+        skipWhitespace()
+        if consume(UInt8(ascii: "}")) { return }
+        while true {
+            skipWhitespace()
+            let key = try readString()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            let before = pos
+            try body(&self, key)
+            if pos == before { try skipValue() }
+            skipWhitespace()
+            if consume(UInt8(ascii: ",")) { continue }
+            try expect(UInt8(ascii: "}"))
+            return
+        }
+    }
+
+    /// Calls `body` for each element; `body` must consume the element.
+    public mutating func readArray(_ body: (inout JSONReader) throws -> Void) throws {
+        try expect(UInt8(ascii: "["))
+        skipWhitespace()
+        if consume(UInt8(ascii: "]")) { return }
+        while true {
+            let before = pos
+            try body(&self)
+            if pos == before { try skipValue() }
+            skipWhitespace()
+            if consume(UInt8(ascii: ",")) { continue }
+            try expect(UInt8(ascii: "]"))
+            return
+        }
+    }
+
+    /// An object as ordered fields, scalars decoded and nested values kept raw.
+    public mutating func readRow() throws -> JSONRow {
+        var row: JSONRow = []
+        row.reserveCapacity(96)
+        try readObject { reader, key in
+            row.append((key, try reader.readField()))
+        }
+        return row
+    }
+
+    /// Any value: scalars decoded, arrays and objects as raw text.
+    public mutating func readField() throws -> JSONField {
+        switch try peek() {
+        case .object, .array: return .json(try readRaw())
+        case .string: return .string(try readString())
+        case .number: return try readNumber()
+        case .bool:
+            if match("true") { return .bool(true) }
+            if match("false") { return .bool(false) }
+            throw error("invalid literal")
+        case .null:
+            if match("null") { return .null }
+            throw error("invalid literal")
+        }
+    }
+
+    /// Checks that only whitespace is left.
+    public mutating func expectEnd() throws {
+        skipWhitespace()
+        if pos != bytes.count { throw error("trailing characters after the value") }
+    }
+
+    // MARK: Scalars
+
+    public mutating func readString() throws -> String {
+        skipWhitespace()
+        try expect(UInt8(ascii: "\""))
+        let start = pos
+        // Fast path: no escapes, one copy.
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c == UInt8(ascii: "\"") {
+                let s = String(decoding: bytes[start..<pos], as: UTF8.self)
+                pos += 1
+                return s
+            }
+            if c == UInt8(ascii: "\\") { break }
+            pos += 1
+        }
+        guard pos < bytes.count else { throw error("unterminated string") }
+        var out = [UInt8](bytes[start..<pos])
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c == UInt8(ascii: "\"") {
+                pos += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            if c != UInt8(ascii: "\\") {
+                out.append(c)
+                pos += 1
+                continue
+            }
+            pos += 1
+            guard pos < bytes.count else { break }
+            let e = bytes[pos]
+            pos += 1
+            switch e {
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "b"): out.append(8)
+            case UInt8(ascii: "f"): out.append(12)
+            case UInt8(ascii: "n"): out.append(10)
+            case UInt8(ascii: "r"): out.append(13)
+            case UInt8(ascii: "t"): out.append(9)
+            case UInt8(ascii: "u"):
+                var scalar = try readHex4()
+                if (0xD800..<0xDC00).contains(scalar), match("\\u") {
+                    let low = try readHex4()
+                    if (0xDC00..<0xE000).contains(low) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        appendScalar(0xFFFD, to: &out)
+                        scalar = low
+                    }
+                }
+                appendScalar(scalar, to: &out)
+            default: throw error("invalid escape \\\(printable(e))")
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    public mutating func readNumber() throws -> JSONField {
+        skipWhitespace()
+        let start = pos
+        var isInteger = true
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+        let digitsStart = pos
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                pos += 1
+            } else if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+                || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
+                isInteger = false
+                pos += 1
+            } else {
+                break
+            }
+        }
+        guard pos > digitsStart else { throw error("invalid number") }
+        let text = String(decoding: bytes[start..<pos], as: UTF8.self)
+        if isInteger {
+            if let i = Int64(text) { return .int(i) }
+            return .bigNumber(text)
+        }
+        guard let d = Double(text) else { throw error("invalid number \(text)") }
+        return .double(d)
+    }
+
+    // MARK: Raw values
+
+    /// The next value verbatim, as text.
+    public mutating func readRaw() throws -> String {
+        skipWhitespace()
+        let start = pos
+        try skipValue()
+        return String(decoding: bytes[start..<pos], as: UTF8.self)
+    }
+
+    /// Skips one value of any kind, checking brackets and strings, without recursion.
+    public mutating func skipValue() throws {
+        skipWhitespace()
+        guard pos < bytes.count else { throw error("unexpected end of body") }
+        var stack: [UInt8] = []
+        repeat {
+            skipWhitespace()
+            guard pos < bytes.count else { throw error("unexpected end of body") }
+            let c = bytes[pos]
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                stack.append(c == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+                if stack.count > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth)") }
+                pos += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard stack.last == c else { throw error("unbalanced \(printable(c))") }
+                stack.removeLast()
+                pos += 1
+            case UInt8(ascii: ","), UInt8(ascii: ":"):
+                guard !stack.isEmpty else { throw error("unexpected \(printable(c))") }
+                pos += 1
+            case UInt8(ascii: "\""):
+                try skipString()
+            default:
+                // Numbers and literals: checked by shape only, they are kept verbatim.
+                let start = pos
+                while pos < bytes.count {
+                    switch bytes[pos] {
+                    case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ":"),
+                        0x20, 0x0A, 0x0D, 0x09:
+                        break
+                    default:
+                        pos += 1
+                        continue
+                    }
+                    break
+                }
+                if pos == start { throw error("unexpected character \(printable(c))") }
+            }
+        } while !stack.isEmpty
+    }
+
+    // MARK: Helpers
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while pos < bytes.count {
+            switch bytes[pos] {
+            case 0x20, 0x0A, 0x0D, 0x09: pos += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func skipString() throws {
+        pos += 1
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c == UInt8(ascii: "\"") { pos += 1; return }
+            pos += c == UInt8(ascii: "\\") ? 2 : 1
+        }
+        throw error("unterminated string")
+    }
+
+    mutating func expect(_ c: UInt8) throws {
+        skipWhitespace()
+        guard pos < bytes.count, bytes[pos] == c else {
+            if pos >= bytes.count { throw error("unexpected end of body, expected \(printable(c))") }
+            throw error("expected \(printable(c)), found \(printable(bytes[pos]))")
+        }
+        pos += 1
+    }
+
+    mutating func consume(_ c: UInt8) -> Bool {
+        if pos < bytes.count, bytes[pos] == c { pos += 1; return true }
+        return false
+    }
+
+    mutating func match(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard pos + n <= bytes.count else { return false }
+        let p = literal.utf8Start
+        for i in 0..<n where bytes[pos + i] != p[i] { return false }
+        pos += n
+        return true
+    }
+
+    mutating func readHex4() throws -> UInt32 {
+        guard pos + 4 <= bytes.count else { throw error("short \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[pos]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+            default: throw error("invalid \\u escape")
+            }
+            v = v << 4 | d
+            pos += 1
+        }
+        return v
+    }
+
+    func appendScalar(_ value: UInt32, to out: inout [UInt8]) {
+        let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+        out.append(contentsOf: Array(String(Character(scalar)).utf8))
+    }
+
+    func printable(_ c: UInt8) -> String {
+        (0x21...0x7E).contains(c) ? "'\(Character(Unicode.Scalar(c)))'" : String(format: "0x%02X", c)
+    }
+
+    func error(_ message: String) -> JSONReadError {
+        JSONReadError(message: message, offset: pos)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import MatomoAPI
+
+extension SyncEngine {
+    /// Pulls a report for every day of the window in few requests, each chunk committed with its days
+    /// replaced and the cursor moved to the chunk's last day.
+    func syncAggregate(_ run: inout TableRun) async throws {
+        let zone = run.site.timeZone
+        let today = LocalDay.containing(options.now(), in: zone)
+        let created = run.site.createdAt.map { LocalDay.containing($0, in: zone) }
+        let cursor = run.state.cursor.flatMap { LocalDay($0) }
+        let window = AggregatePlanner.window(today: today, cursor: cursor, backfillDays: options.backfillDays,
+                                             fullRefresh: false, siteCreated: created)
+        run.report.days = window
+        progress.report(.tableStarted(run.spec.name, siteId: siteId, daysTotal: window.count))
+        let chunks = AggregatePlanner.chunks(window, acceptsDateRange: run.spec.acceptsDateRange,
+                                             rangeDays: options.rangeDays, bulkDays: options.bulkDays)
+        var done = 0
+        for chunk in chunks {
+            try Task.checkCancellation()
+            let reports = try await fetch(run.spec, chunk)
+            run.report.requests += 1
+            var rows: [[Cell]] = []
+            let answered = Set(reports.map(\.0))
+            for (day, report) in reports where day >= chunk.first && day <= chunk.last {
+                let date = day.description
+                switch report {
+                case .metrics(let row):
+                    rows.append(run.shaper.shape(row, siteId: siteId, date: date, syncedAt: run.syncedAt))
+                case .rows(let list):
+                    if run.spec.kind == .dailyMetrics {
+                        throw MatomoError.unexpectedAnswer(method: run.spec.method, detail: "rows where one metrics object per day was expected")
+                    }
+                    for row in list { rows.append(run.shaper.shape(row, siteId: siteId, date: date, syncedAt: run.syncedAt)) }
+                case .empty:
+                    // Matomo answers zeros for one empty day and `[]` inside a multi-day answer;
+                    // store the zeros either way so each day has its row.
+                    if run.spec.kind == .dailyMetrics {
+                        rows.append(run.shaper.emptyDay(siteId: siteId, date: date, syncedAt: run.syncedAt, zeroMetrics: true))
+                    }
+                }
+            }
+            let missing = chunk.days.filter { !answered.contains($0) }
+            if !missing.isEmpty {
+                throw MatomoError.unexpectedAnswer(method: run.spec.method, detail: "no answer for \(missing.count) day(s), first \(missing[0])")
+            }
+            run.state.cursor = chunk.last.description
+            try await commit(&run, rows: rows, replace: .days(chunk.days.map(\.description)))
+            done += chunk.count
+            progress.report(.progress(run.spec.name, siteId: siteId, daysDone: done, daysTotal: window.count, rows: run.report.rows))
+        }
+    }
+
+    private func fetch(_ spec: TableSpec, _ chunk: DayRange) async throws -> [(LocalDay, DayReport)] {
+        let base: [(String, String)] = [("idSite", String(siteId)), ("period", "day"), ("format_metrics", "0")] + spec.parameters
+        if spec.acceptsDateRange {
+            let body = try await client.call(spec.method, base + [("date", "\(chunk.first),\(chunk.last)")])
+            return try ReportParsing.days(body, method: spec.method, singleDay: chunk.count == 1 ? chunk.first : nil)
+        }
+        // Referrers.getAll refuses several dates: one sub-request per day, batched.
+        let days = chunk.days
+        let requests = days.map { [("method", spec.method)] + base + [("date", $0.description)] }
+        let body = try await client.bulk(requests)
+        return try ReportParsing.bulkDays(body, method: spec.method, days: days)
+    }
+}

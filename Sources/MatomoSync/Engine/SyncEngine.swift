@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import MatomoAPI
+
+/// Runs a sync: for each table, plans the requests from the stored state and the clock, fetches
+/// pages, shapes rows and commits each batch together with the cursor that covers it.
+/// A table that fails records its error and the others still run.
+public final class SyncEngine: Sendable {
+    public let client: MatomoClient
+    public let warehouse: any Warehouse
+    public let siteId: Int
+    public let options: SyncOptions
+    let progress: any SyncProgress
+    let logger: Logger
+
+    public init(client: MatomoClient, warehouse: any Warehouse, siteId: Int, options: SyncOptions,
+                progress: any SyncProgress = SilentProgress(), logger: Logger = Logger(label: "matomo-sync")) {
+        self.client = client
+        self.warehouse = warehouse
+        self.siteId = siteId
+        self.options = options
+        self.progress = progress
+        self.logger = logger
+    }
+
+    /// Syncs the chosen tables. Throws only when nothing can run (bad options, site unreachable,
+    /// warehouse unusable); per-table failures are in the report.
+    public func run() async throws -> SyncReport {
+        try options.validate()
+        guard siteId > 0 else { throw SyncError.invalidInput("--site-id must be a positive integer, got \(siteId)") }
+        try await warehouse.prepare()
+        let site = try await client.site(id: siteId)
+        var reports: [TableReport] = []
+        for table in options.tables {
+            try Task.checkCancellation()
+            reports.append(await runTable(table, site: site))
+        }
+        return SyncReport(tables: reports)
+    }
+
+    /// The context of one table's run.
+    struct TableRun {
+        let spec: TableSpec
+        let key: StateKey
+        let site: SiteInfo
+        /// Where rows go: the table, or its staging table during a full refresh.
+        let target: String
+        let staged: Bool
+        var state: TableState
+        var report: TableReport
+        var shaper: RowShaper
+        let syncedAt: String
+    }
+
+    private func runTable(_ table: TableName, site: SiteInfo) async -> TableReport {
+        let started = Date()
+        let spec = TableSpec.spec(for: table)
+        let key = StateKey(instance: client.instance.endpoint, siteId: siteId, table: table)
+        var report = TableReport(table: table, siteId: siteId)
+        var state = TableState()
+        do {
+            let stored = try await warehouse.loadState(key)
+            state = stored ?? TableState()
+            // A full refresh fills a staging table and swaps it in only when complete; one left
+            // unfinished by a killed run is resumed rather than restarted.
+            var staged = stored?.phase == .fullRefresh
+            if options.fullRefresh, stored != nil, !staged {
+                try await warehouse.dropTable(stagingTableName(table.rawValue))
+                state.phase = .fullRefresh
+                state.cursor = nil
+                staged = true
+            }
+            report.fullRefresh = staged
+            var run = TableRun(spec: spec, key: key, site: site,
+                               target: staged ? stagingTableName(table.rawValue) : table.rawValue,
+                               staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),
+                               syncedAt: Timestamps.iso(options.now()))
+            switch spec.kind {
+            case .visitLog: try await syncVisits(&run)
+            case .dailyMetrics, .dailyRows: try await syncAggregate(&run)
+            }
+            run.state.lastSuccessAt = Timestamps.iso(options.now())
+            run.state.lastError = nil
+            run.state.lastErrorAt = nil
+            if run.staged {
+                run.state.phase = .incremental
+                try await warehouse.promote(staging: run.target, into: table.rawValue, mergeKey: spec.mergeKey,
+                                            declaredColumns: spec.knownColumns, siteId: siteId, stateKey: key, state: run.state)
+            } else {
+                try await warehouse.saveState(key, run.state)
+            }
+            report = run.report
+            state = run.state
+        } catch {
+            let message = Self.describe(error)
+            report.error = message
+            logger.error("\(table.rawValue): \(message)")
+            // Keep the committed cursor; record the failure for `status`.
+            if var latest = try? await warehouse.loadState(key) {
+                latest.lastError = message
+                latest.lastErrorAt = Timestamps.iso(options.now())
+                try? await warehouse.saveState(key, latest)
+            } else {
+                state.lastError = message
+                state.lastErrorAt = Timestamps.iso(options.now())
+                try? await warehouse.saveState(key, state)
+            }
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        progress.report(.tableFinished(report))
+        return report
+    }
+
+    /// One commit: rows and the state that covers them.
+    func commit(_ run: inout TableRun, rows: [[Cell]], replace: ReplaceScope) async throws {
+        let write = TableWrite(table: run.target, mergeKey: run.spec.mergeKey, declaredColumns: run.spec.knownColumns,
+                               batch: run.shaper.batch(rows), replace: replace, stateKey: run.key, state: run.state)
+        try await warehouse.commit(write)
+        run.report.rows += rows.count
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? MatomoError { return e.description }
+        if let e = error as? SyncError { return e.description }
+        if error is CancellationError { return "interrupted before the table finished; committed rows are kept and the next run resumes" }
+        return String(describing: error)
+    }
+}

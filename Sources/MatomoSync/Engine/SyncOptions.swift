@@ -1,0 +1,32 @@
+import Foundation
+
+/// What one sync run does.
+public struct SyncOptions: Sendable {
+    public var tables: [TableName] = TableName.allCases
+    public var fullRefresh = false
+    /// How far the first sync (or a full refresh) reaches back.
+    public var backfillDays = 365
+    /// Visits per Live API page; about 4 MB of JSON per 1,000.
+    public var pageSize = 1000
+    /// Days per `period=day&date=A,B` request.
+    public var rangeDays = 100
+    /// Single-day requests per `API.getBulkRequest`.
+    public var bulkDays = 31
+    /// The clock; tests pass a fixed one.
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init() {}
+
+    public static let maxBackfillDays = 3650
+
+    /// Refuses nonsense before any request is made.
+    public func validate() throws {
+        guard (0...Self.maxBackfillDays).contains(backfillDays) else {
+            throw SyncError.invalidInput("--backfill-days must be between 0 and \(Self.maxBackfillDays), got \(backfillDays)")
+        }
+        guard (1...10_000).contains(pageSize) else {
+            throw SyncError.invalidInput("--page-size must be between 1 and 10000, got \(pageSize)")
+        }
+        guard !tables.isEmpty else { throw SyncError.invalidInput("no table to sync") }
+    }
+}

@@ -1,0 +1,41 @@
+/// What the engine reports while it runs; the CLI turns it into a progress display or log lines.
+public enum SyncEvent: Sendable {
+    case tableStarted(TableName, siteId: Int, daysTotal: Int)
+    /// After each commit.
+    case progress(TableName, siteId: Int, daysDone: Int, daysTotal: Int, rows: Int)
+    case tableFinished(TableReport)
+}
+
+/// Receives sync events. Called from the sync task; implementations must be quick.
+public protocol SyncProgress: Sendable {
+    func report(_ event: SyncEvent)
+}
+
+/// Ignores events.
+public struct SilentProgress: SyncProgress {
+    public init() {}
+    public func report(_ event: SyncEvent) {}
+}
+
+/// The outcome of one table's run.
+public struct TableReport: Sendable {
+    public var table: TableName
+    public var siteId: Int
+    public var rows: Int = 0
+    public var requests: Int = 0
+    public var days: DayRange?
+    public var seconds: Double = 0
+    public var fullRefresh = false
+    /// Set when the table failed; the other tables still ran.
+    public var error: String?
+    /// Visits not stored yet because they are under an hour old.
+    public var deferredVisits = 0
+
+    public var succeeded: Bool { error == nil }
+}
+
+/// The outcome of a sync run.
+public struct SyncReport: Sendable {
+    public var tables: [TableReport]
+    public var succeeded: Bool { tables.allSatisfy(\.succeeded) }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import GRDB
+
+/// The embedded default: one SQLite file, through GRDB, in WAL mode so `query` and `status` can read
+/// while a sync writes. A second sync waits for the write lock (busy timeout) instead of failing.
+public final class SQLiteWarehouse: Warehouse {
+    public let path: String
+    private let pool: DatabasePool
+    public var displayName: String { "sqlite:\(path)" }
+
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.readonly = readOnly
+        config.label = "matomo-sync"
+        if readOnly, !FileManager.default.fileExists(atPath: path) {
+            throw SyncError.warehouse("no warehouse at \(path): run `matomo-sync sync` first, or pass --warehouse sqlite:<path>")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw SyncError.warehouse("cannot open \(path): \(Self.message(error))")
+        }
+    }
+
+    public func prepare() async throws {
+        try await write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS \(q(stateTableName)) (
+                    instance_url TEXT NOT NULL,
+                    site_id INTEGER NOT NULL,
+                    table_name TEXT NOT NULL,
+                    cursor TEXT,
+                    phase TEXT NOT NULL DEFAULT 'incremental',
+                    last_success_at TEXT,
+                    last_error TEXT,
+                    last_error_at TEXT,
+                    updated_at TEXT NOT NULL,
+                    PRIMARY KEY (instance_url, site_id, table_name)
+                )
+                """)
+        }
+    }
+
+    public func loadState(_ key: StateKey) async throws -> TableState? {
+        try await read { db in
+            guard try db.tableExists(stateTableName) else { return nil }
+            let row = try Row.fetchOne(db, sql: """
+                SELECT cursor, phase, last_success_at, last_error, last_error_at FROM \(q(stateTableName))
+                WHERE instance_url = ? AND site_id = ? AND table_name = ?
+                """, arguments: [key.instance, key.siteId, key.table.rawValue])
+            return row.map(Self.state(from:))
+        }
+    }
+
+    public func commit(_ w: TableWrite) async throws {
+        try await write { db in
+            try self.ensureTable(db, w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
+            if case .days(let days) = w.replace, !days.isEmpty {
+                for chunk in stride(from: 0, to: days.count, by: 500).map({ Array(days[$0..<min($0 + 500, days.count)]) }) {
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    try db.execute(sql: "DELETE FROM \(q(w.table)) WHERE _site_id = ? AND _date IN (\(marks))",
+                                   arguments: StatementArguments([w.stateKey.siteId] + chunk))
+                }
+            }
+            if !w.batch.rows.isEmpty {
+                try self.insert(db, w.table, w.batch, mergeKey: w.mergeKey)
+            }
+            try self.saveState(db, w.stateKey, w.state)
+        }
+    }
+
+    public func saveState(_ key: StateKey, _ state: TableState) async throws {
+        try await write { db in try self.saveState(db, key, state) }
+    }
+
+    public func dropTable(_ table: String) async throws {
+        try await write { db in try db.execute(sql: "DROP TABLE IF EXISTS \(q(table))") }
+    }
+
+    public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
+                        siteId: Int, stateKey: StateKey, state: TableState) async throws {
+        try await write { db in
+            guard try db.tableExists(staging) else {
+                throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
+            }
+            let stagingColumns = try db.columns(in: staging).map { Column($0.name, Self.columnType($0.type)) }
+            try self.ensureTable(db, table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
+            try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ?", arguments: [siteId])
+            let names = stagingColumns.map { q($0.name) }.joined(separator: ", ")
+            try db.execute(sql: "INSERT INTO \(q(table)) (\(names)) SELECT \(names) FROM \(q(staging))")
+            try db.execute(sql: "DROP TABLE \(q(staging))")
+            try self.saveState(db, stateKey, state)
+        }
+    }
+
+    public func status() async throws -> [TableStatus] {
+        try await read { db in
+            guard try db.tableExists(stateTableName) else { return [] }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT instance_url, site_id, table_name, cursor, phase, last_success_at, last_error, last_error_at
+                FROM \(q(stateTableName)) ORDER BY instance_url, site_id, table_name
+                """)
+            return try rows.map { row in
+                let table: String = row["table_name"]
+                let site: Int = row["site_id"]
+                var count = 0
+                if try db.tableExists(table) {
+                    count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(q(table)) WHERE _site_id = ?", arguments: [site]) ?? 0
+                }
+                return TableStatus(instance: row["instance_url"], siteId: site, table: table, rows: count,
+                                   state: Self.state(from: row))
+            }
+        }
+    }
+
+    public func query(_ sql: String) async throws -> QueryResult {
+        try await read { db in
+            let statement = try db.makeStatement(sql: sql)
+            let columns = statement.columnNames
+            var rows: [[Cell]] = []
+            let cursor = try Row.fetchCursor(statement)
+            while let row = try cursor.next() {
+                rows.append(row.databaseValues.map(Self.cell(from:)))
+            }
+            return QueryResult(columns: columns, rows: rows)
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    // MARK: Schema
+
+    private let knownColumns = Mutex<[String: Set<String>]>([:])
+
+    /// Creates the table, its merge-key index and any missing column.
+    private func ensureTable(_ db: Database, _ table: String, columns: [Column], mergeKey: [String]) throws {
+        var existing = knownColumns.withLock { $0[table] }
+        if existing == nil {
+            if try db.tableExists(table) {
+                existing = Set(try db.columns(in: table).map(\.name))
+            } else {
+                var seen = Set<String>()
+                let defs = columns.filter { seen.insert($0.name).inserted }
+                    .map { "\(q($0.name)) \(Self.sqlType($0.type))" }
+                try db.execute(sql: "CREATE TABLE \(q(table)) (\(defs.joined(separator: ", ")))")
+                try db.execute(sql: "CREATE UNIQUE INDEX \(q(table + "__merge_key")) ON \(q(table)) (\(mergeKey.map(q).joined(separator: ", ")))")
+                existing = seen
+            }
+        }
+        var have = existing!
+        for c in columns where !have.contains(c.name) {
+            try db.execute(sql: "ALTER TABLE \(q(table)) ADD COLUMN \(q(c.name)) \(Self.sqlType(c.type))")
+            have.insert(c.name)
+        }
+        let final = have
+        knownColumns.withLock { $0[table] = final }
+    }
+
+    private func insert(_ db: Database, _ table: String, _ batch: RowBatch, mergeKey: [String]) throws {
+        let names = batch.columns.map(\.name)
+        let keySet = Set(mergeKey)
+        let updates = names.filter { !keySet.contains($0) }.map { "\(q($0)) = excluded.\(q($0))" }
+        let sql = """
+            INSERT INTO \(q(table)) (\(names.map(q).joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))
+            ON CONFLICT (\(mergeKey.map(q).joined(separator: ", "))) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
+            """
+        let statement = try db.cachedStatement(sql: sql)
+        var values = [DatabaseValue](repeating: .null, count: names.count)
+        for row in batch.rows {
+            for i in 0..<names.count {
+                values[i] = i < row.count ? Self.databaseValue(row[i]) : .null
+            }
+            statement.setUncheckedArguments(StatementArguments(values))
+            try statement.execute()
+        }
+    }
+
+    private func saveState(_ db: Database, _ key: StateKey, _ s: TableState) throws {
+        try db.execute(sql: """
+            INSERT INTO \(q(stateTableName)) (instance_url, site_id, table_name, cursor, phase, last_success_at, last_error, last_error_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (instance_url, site_id, table_name) DO UPDATE SET
+                cursor = excluded.cursor, phase = excluded.phase, last_success_at = excluded.last_success_at,
+                last_error = excluded.last_error, last_error_at = excluded.last_error_at, updated_at = excluded.updated_at
+            """, arguments: [key.instance, key.siteId, key.table.rawValue, s.cursor, s.phase.rawValue,
+                             s.lastSuccessAt, s.lastError, s.lastErrorAt, Timestamps.now()])
+    }
+
+    // MARK: Helpers
+
+    private func write(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        do {
+            try await pool.write(body)
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError.warehouse("\(path): \(Self.message(error))")
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError.warehouse(Self.message(error))
+        }
+    }
+
+    static func message(_ error: any Error) -> String {
+        if let e = error as? DatabaseError { return e.message ?? "\(e.resultCode)" }
+        return String(describing: error)
+    }
+
+    static func state(from row: Row) -> TableState {
+        TableState(cursor: row["cursor"], phase: TableState.Phase(rawValue: row["phase"] ?? "") ?? .incremental,
+                   lastSuccessAt: row["last_success_at"], lastError: row["last_error"], lastErrorAt: row["last_error_at"])
+    }
+
+    static func sqlType(_ type: ColumnType) -> String {
+        switch type {
+        case .integer: return "INTEGER"
+        case .real: return "REAL"
+        case .text, .date: return "TEXT"
+        case .json: return "JSON"  // TEXT affinity; the name documents the content for readers of the schema
+        }
+    }
+
+    static func columnType(_ sql: String) -> ColumnType {
+        switch sql.uppercased() {
+        case "INTEGER": return .integer
+        case "REAL": return .real
+        case "JSON": return .json
+        default: return .text
+        }
+    }
+
+    static func databaseValue(_ cell: Cell) -> DatabaseValue {
+        switch cell {
+        case .null: return .null
+        case .int(let i): return i.databaseValue
+        case .real(let d): return d.databaseValue
+        case .text(let s): return s.databaseValue
+        }
+    }
+
+    static func cell(from value: DatabaseValue) -> Cell {
+        switch value.storage {
+        case .null: return .null
+        case .int64(let i): return .int(i)
+        case .double(let d): return .real(d)
+        case .string(let s): return .text(s)
+        case .blob(let data): return .text("x'" + data.map { String(format: "%02x", $0) }.joined() + "'")
+        }
+    }
+}
+
+private func q(_ identifier: String) -> String { ColumnNaming.quote(identifier) }
+
+import Synchronization

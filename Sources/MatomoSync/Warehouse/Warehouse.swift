@@ -1,0 +1,68 @@
+/// How rows replace what a table already holds.
+public enum ReplaceScope: Sendable, Equatable {
+    /// Upsert on the merge key (visits).
+    case byKey
+    /// Delete the site's rows of these days first, then insert: a re-pulled day replaces the old one
+    /// exactly, including labels that have since disappeared from it.
+    case days([String])
+}
+
+/// Rows for one table and the state that covers them: one transaction.
+public struct TableWrite: Sendable {
+    public var table: String
+    public var mergeKey: [String]
+    /// Columns to create with the table even before a value arrives (stable schemas).
+    public var declaredColumns: [Column]
+    public var batch: RowBatch
+    public var replace: ReplaceScope
+    public var stateKey: StateKey
+    public var state: TableState
+
+    public init(table: String, mergeKey: [String], declaredColumns: [Column], batch: RowBatch,
+                replace: ReplaceScope, stateKey: StateKey, state: TableState) {
+        self.table = table
+        self.mergeKey = mergeKey
+        self.declaredColumns = declaredColumns
+        self.batch = batch
+        self.replace = replace
+        self.stateKey = stateKey
+        self.state = state
+    }
+}
+
+/// The result of `query`.
+public struct QueryResult: Sendable {
+    public var columns: [String]
+    public var rows: [[Cell]]
+}
+
+/// A place rows are synced to. Every engine gives the same guarantees: a write and its state commit
+/// together or not at all; tables and columns are created as rows need them; identifiers are quoted
+/// and values bound as parameters, never spliced into SQL.
+public protocol Warehouse: Sendable {
+    /// For messages; never shows a password.
+    var displayName: String { get }
+    /// Creates the state table if needed.
+    func prepare() async throws
+    func loadState(_ key: StateKey) async throws -> TableState?
+    /// Writes rows and the state covering them in one transaction.
+    func commit(_ write: TableWrite) async throws
+    /// Saves a state alone (a failure, a finished run with nothing new).
+    func saveState(_ key: StateKey, _ state: TableState) async throws
+    /// Drops a table if it exists (a staging table left by an abandoned full refresh).
+    func dropTable(_ table: String) async throws
+    /// Replaces the site's rows of `table` with the staging table's rows, drops the staging table and
+    /// saves the state, in one transaction: a full refresh becomes visible only once complete.
+    func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
+                 siteId: Int, stateKey: StateKey, state: TableState) async throws
+    func status() async throws -> [TableStatus]
+    /// Runs SQL read-only.
+    func query(_ sql: String) async throws -> QueryResult
+    func close() async throws
+}
+
+/// The state table's name.
+public let stateTableName = "_matomo_sync_state"
+
+/// The staging table of a full refresh.
+public func stagingTableName(_ table: String) -> String { "_staging_" + table }
