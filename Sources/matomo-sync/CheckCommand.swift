@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import MatomoAPI
+import MatomoSync
+
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check the URL, the token and access to the site; exit 0 only if a sync would work.")
+
+    @OptionGroup var source: SourceOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let (client, siteId) = try source.makeClient()
+            do {
+                let version = try await client.matomoVersion()
+                let site = try await client.site(id: siteId)
+                // The visit log is the table most often switched off; ask for one visit to know.
+                _ = try await client.call("Live.getLastVisitsDetails", [("idSite", String(siteId)), ("period", "day"), ("date", "today"), ("filter_limit", "1")])
+                await client.shutdown()
+                print("Matomo \(version) at \(client.instance)")
+                print("site \(site.id): \(site.name)")
+                print("timezone: \(site.timezoneName)")
+                print("ok: a sync would work")
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+        }
+    }
+}

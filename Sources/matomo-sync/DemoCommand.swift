@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import MatomoAPI
+import MatomoFake
+import MatomoSync
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Sync a year of traffic from a built-in fake Matomo into demo.sqlite, through the normal code path.")
+
+    @Option(help: "Warehouse URL for the demo.")
+    var warehouse: String = "sqlite:demo.sqlite"
+
+    @Option(help: "Days of fake traffic.")
+    var days: Int = 365
+
+    @Option(name: .customLong("visits-per-day"), help: "Average visits a day in the fake traffic.")
+    var visitsPerDay: Int = 40
+
+    func run() async throws {
+        try await runReportingErrors {
+            guard (1...3650).contains(days), (1...100_000).contains(visitsPerDay) else {
+                throw CLIError("--days must be 1...3650 and --visits-per-day 1...100000")
+            }
+            let token = "demo-" + UUID().uuidString
+            let created = Date().addingTimeInterval(-Double(days + 30) * 86400)
+            let fake = FakeMatomo(configuration: FakeMatomoConfiguration(
+                token: token,
+                sites: [FakeSite(id: 1, name: "Demo Shop", timezone: "Europe/Paris", createdAt: created)]))
+            fake.generateTraffic(siteId: 1, days: days, visitsPerDay: max(1, visitsPerDay / 2)...(visitsPerDay * 3 / 2), seed: 42)
+            let url = try await fake.start()
+            defer { Task { await fake.stop() } }
+            print("Started a fake Matomo at \(url) with \(fake.visits(siteId: 1).count.formatted()) visits over \(days) days (site 1, Europe/Paris).")
+
+            if warehouse.hasPrefix("sqlite:") {
+                let path = String(warehouse.dropFirst("sqlite:".count))
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+            var options = SyncOptions()
+            options.backfillDays = days
+
+            print("\nFirst sync: a \(days)-day backfill of all five tables into \(warehouse)")
+            let first = try await sync(url: url, token: token, options: options)
+            print("\nSecond sync: incremental, only what is new (and the 3-day trailing window for reports)")
+            let second = try await sync(url: url, token: token, options: options)
+            await fake.stop()
+            guard first && second else { throw ExitCode.failure }
+
+            let store = try WarehouseURL.open(warehouse, readOnly: true)
+            let queries = [
+                ("Visits per day, last 7 days", "SELECT _date, nb_visits, nb_actions, bounce_rate FROM visits_summary ORDER BY _date DESC LIMIT 7"),
+                ("Top referrers, last 30 days", "SELECT label, referer_type, SUM(nb_visits) AS visits FROM referrers WHERE _date >= date('now', '-30 days') GROUP BY label, referer_type ORDER BY visits DESC LIMIT 5"),
+                ("Visits by country (visit log)", "SELECT country, COUNT(*) AS visits, ROUND(AVG(visit_duration)) AS avg_seconds FROM visits GROUP BY country ORDER BY visits DESC LIMIT 5"),
+            ]
+            for (title, sql) in queries {
+                print("\n\(title):\n$ matomo-sync query \"\(sql)\" --warehouse \(warehouse)")
+                print(TableFormatter.render(try await store.query(sql), as: .table))
+            }
+            try? await store.close()
+            print("\nTry it yourself: matomo-sync status --warehouse \(warehouse)")
+        }
+    }
+
+    private func sync(url: URL, token: String, options: SyncOptions) async throws -> Bool {
+        var config = ClientConfiguration()
+        config.maxAttempts = 2
+        let client = try MatomoClient(instance: try InstanceURL(parsing: url.absoluteString), token: try APIToken(token), configuration: config)
+        let store = try WarehouseURL.open(warehouse)
+        let printer = ProgressPrinter(quiet: false)
+        let engine = SyncEngine(client: client, warehouse: store, siteId: 1, options: options, progress: printer)
+        let report: SyncReport
+        do {
+            report = try await engine.run()
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+        try? await store.close()
+        printer.finish(report, requests: client.requestTotal, warehouse: store.displayName)
+        return report.succeeded
+    }
+}

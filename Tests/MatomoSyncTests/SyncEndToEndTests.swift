@@ -1,0 +1,303 @@
+import Foundation
+import MatomoAPI
+import MatomoFake
+import Testing
+@testable import MatomoSync
+
+/// Whole syncs against the fake Matomo on 127.0.0.1, into SQLite.
+@Suite(.serialized) struct SyncEndToEndTests {
+    @Test func backfillsAllFiveTablesThenSyncsIncrementally() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 40, visitsPerDay: 10...30, seed: 7)
+        let (first, firstRequests) = try await h.sync(h.options(backfillDays: 30))
+        #expect(first.succeeded, "\(first.tables.compactMap(\.error))")
+
+        let paris = TimeZone(identifier: "Europe/Paris")!
+        let today = LocalDay.containing(h.clock.now, in: paris)
+        let since = Date(timeIntervalSince1970: TimeInterval(today.adding(days: -30).start(in: paris)))
+        let expected = h.expectedVisitIDs(since: since)
+        #expect(expected.count > 200)
+        #expect(try await h.int("SELECT COUNT(*) FROM visits") == Int64(expected.count))
+        #expect(try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visits") == Int64(expected.count))
+        #expect(try await h.int("SELECT COUNT(*) FROM visits_summary") == 31)
+        #expect(try await h.int("SELECT COUNT(*) FROM actions_summary") == 31)
+        #expect(try await h.int("SELECT COUNT(*) FROM referrers") > 31)
+        #expect(try await h.int("SELECT COUNT(*) FROM countries") > 31)
+        // Reports agree with the visit log over whole past days.
+        let reported = try await h.int("SELECT SUM(nb_visits) FROM visits_summary WHERE _date < '\(today)'")
+        let logged = try await h.int("SELECT COUNT(*) FROM visits WHERE _date < '\(today)'")
+        #expect(reported == logged)
+        #expect(try await h.int("SELECT COUNT(*) FROM visits_summary WHERE typeof(nb_visits) <> 'integer'") == 0)
+        // Four aggregate tables in a handful of requests.
+        let aggregateRequests = (firstRequests["VisitsSummary.get"] ?? 0) + (firstRequests["Actions.get"] ?? 0)
+            + (firstRequests["UserCountry.getCountry"] ?? 0) + (firstRequests["API.getBulkRequest"] ?? 0)
+        #expect(aggregateRequests <= 8)
+
+        // Nothing new: a second run stores nothing new and asks little.
+        h.clock.advance(60)
+        let (second, secondRequests) = try await h.sync(h.options(backfillDays: 30))
+        #expect(second.succeeded)
+        #expect(second.tables.first { $0.table == .visits }?.rows == 0)
+        #expect((secondRequests["Live.getLastVisitsDetails"] ?? 0) <= 2)
+        #expect(secondRequests.values.reduce(0, +) <= 10)
+        #expect(try await h.int("SELECT COUNT(*) FROM visits") == Int64(expected.count))
+        #expect(try await h.int("SELECT COUNT(*) FROM visits_summary") == 31)
+        let status = try await SQLiteWarehouse(path: h.warehousePath(), readOnly: true).status()
+        #expect(status.count == 5)
+        #expect(status.allSatisfy { $0.state.lastSuccessAt != nil && $0.state.lastError == nil })
+    }
+
+    @Test(arguments: ["America/Los_Angeles", "UTC+5.5"])
+    func backfillWindowFollowsTheSiteTimezone(zoneName: String) async throws {
+        let site = FakeSite(id: 1, name: "Zoned", timezone: zoneName, createdAt: SyncHarness.defaultNow.addingTimeInterval(-900 * 86400))
+        // 03:30 UTC: a different calendar day west and east of UTC.
+        let h = try await SyncHarness.start(sites: [site], now: Date(timeIntervalSince1970: 1_795_750_200))
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 370, visitsPerDay: 1...3, seed: 3)
+        let (report, requests) = try await h.sync(h.options([.visitsSummary, .referrers], backfillDays: 365))
+        #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
+        let zone = SiteTimeZone.parse(zoneName)!
+        let today = LocalDay.containing(h.clock.now, in: zone)
+        let rows = try await h.query("SELECT MIN(_date), MAX(_date), COUNT(*) FROM visits_summary")
+        #expect(rows.first == [.text(today.adding(days: -365).description), .text(today.description), .int(366)])
+        #expect((requests["VisitsSummary.get"] ?? 0) <= 4)
+        #expect((requests["API.getBulkRequest"] ?? 0) <= 12)
+    }
+
+    @Test func moreVisitsInOneSecondThanAPageHolds() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        let t = Int(h.clock.now.timeIntervalSince1970) - 3 * 86400
+        var visits: [FakeVisit] = []
+        visits.append(FakeVisit(idVisit: 1, siteId: 1, firstActionTimestamp: t - 100, lastActionTimestamp: t - 1))
+        for i in 0..<2500 {
+            visits.append(FakeVisit(idVisit: 2 + i, siteId: 1, firstActionTimestamp: t - 60, lastActionTimestamp: t))
+        }
+        visits.append(FakeVisit(idVisit: 9000, siteId: 1, firstActionTimestamp: t, lastActionTimestamp: t + 1))
+        h.fake.addVisits(visits)
+        let (report, requests) = try await h.sync(h.options([.visits], backfillDays: 7, pageSize: 1000))
+        #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
+        #expect(try await h.int("SELECT COUNT(*) FROM visits") == 2502)
+        #expect(try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visits") == 2502)
+        #expect((requests["Live.getLastVisitsDetails"] ?? 0) >= 3)
+    }
+
+    @Test func recentVisitsWaitForTheNextSync() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        let now = Int(h.clock.now.timeIntervalSince1970)
+        h.fake.addVisits([
+            FakeVisit(idVisit: 1, siteId: 1, firstActionTimestamp: now - 7300, lastActionTimestamp: now - 7200),
+            FakeVisit(idVisit: 2, siteId: 1, firstActionTimestamp: now - 700, lastActionTimestamp: now - 600),
+        ])
+        let (first, _) = try await h.sync(h.options([.visits], backfillDays: 2))
+        #expect(first.tables[0].deferredVisits == 1)
+        #expect(try await h.query("SELECT id_visit FROM visits") == [[.int(1)]])
+        h.clock.advance(3600)
+        let (second, requests) = try await h.sync(h.options([.visits], backfillDays: 2))
+        #expect(second.tables[0].rows == 1)
+        #expect(try await h.query("SELECT id_visit FROM visits ORDER BY id_visit") == [[.int(1)], [.int(2)]])
+        #expect((requests["Live.getLastVisitsDetails"] ?? 0) == 1)
+    }
+
+    @Test func incrementalRunFetchesOnlyNewVisits() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 10, visitsPerDay: 20...30, seed: 11)
+        try await h.sync(h.options([.visits], backfillDays: 10))
+        let before = try await h.int("SELECT COUNT(*) FROM visits")
+        let now = Int(h.clock.now.timeIntervalSince1970)
+        h.clock.advance(3 * 3600)
+        h.fake.addVisits((0..<5).map { FakeVisit(idVisit: 100_000 + $0, siteId: 1, firstActionTimestamp: now + 60, lastActionTimestamp: now + 120 + $0) })
+        let (report, requests) = try await h.sync(h.options([.visits], backfillDays: 10))
+        // The five new visits, plus the generated ones that were under an hour old last time.
+        let rows = report.tables[0].rows
+        #expect(rows >= 5)
+        #expect(try await h.int("SELECT COUNT(*) FROM visits") == before + Int64(rows))
+        #expect(try await h.int("SELECT COUNT(*) FROM visits WHERE id_visit >= 100000") == 5)
+        #expect((requests["Live.getLastVisitsDetails"] ?? 0) <= 2)
+        // Every live request after the first asked only for visits newer than the stored cursor.
+        let live = h.fake.requests().filter { $0.apiMethod == "Live.getLastVisitsDetails" }.suffix(requests["Live.getLastVisitsDetails"] ?? 0)
+        #expect(live.allSatisfy { Int($0.query["minTimestamp"] ?? "") ?? 0 >= now - 3 * 86400 })
+    }
+
+    @Test func trailingWindowPicksUpAChangedDay() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 20, visitsPerDay: 10...20, seed: 5)
+        try await h.sync(h.options([.visitsSummary, .referrers, .countries], backfillDays: 20))
+        let paris = TimeZone(identifier: "Europe/Paris")!
+        let yesterday = LocalDay.containing(h.clock.now, in: paris).adding(days: -1)
+        let before = try await h.int("SELECT nb_visits FROM visits_summary WHERE _date = '\(yesterday)'")
+        // Matomo archives late: yesterday gains visits after the first sync.
+        let noon = Int(yesterday.start(in: paris)) + 12 * 3600
+        h.fake.addVisits((0..<4).map {
+            FakeVisit(idVisit: 500_000 + $0, siteId: 1, firstActionTimestamp: noon, lastActionTimestamp: noon + 30,
+                      referrerType: "search", referrerName: "Google", referrerKeyword: "late keyword", countryCode: "jp")
+        })
+        h.clock.advance(600)
+        let (report, requests) = try await h.sync(h.options([.visitsSummary, .referrers, .countries], backfillDays: 20))
+        #expect(report.succeeded)
+        #expect(try await h.int("SELECT nb_visits FROM visits_summary WHERE _date = '\(yesterday)'") == before + 4)
+        #expect(try await h.int("SELECT nb_visits FROM referrers WHERE _date = '\(yesterday)' AND label = 'late keyword'") == 4)
+        #expect(try await h.int("SELECT nb_visits FROM countries WHERE _date = '\(yesterday)' AND code = 'jp'") >= 4)
+        #expect(try await h.int("SELECT COUNT(*) FROM visits_summary") == 21)
+        #expect(try await h.int("SELECT COUNT(*) FROM (SELECT _date, referer_type, label FROM referrers GROUP BY 1, 2, 3 HAVING COUNT(*) > 1)") == 0)
+        #expect(requests.values.reduce(0, +) <= 5)
+    }
+
+    @Test func fullRefreshReplacesWithoutDuplicates() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 10, visitsPerDay: 10...20, seed: 9)
+        try await h.sync(h.options(backfillDays: 10))
+        let visits = try await h.int("SELECT COUNT(*) FROM visits")
+        let referrers = try await h.int("SELECT COUNT(*) FROM referrers")
+        let (report, _) = try await h.sync(h.options(backfillDays: 10, fullRefresh: true))
+        #expect(report.succeeded)
+        #expect(report.tables.allSatisfy(\.fullRefresh))
+        #expect(try await h.int("SELECT COUNT(*) FROM visits") == visits)
+        #expect(try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visits") == visits)
+        #expect(try await h.int("SELECT COUNT(*) FROM referrers") == referrers)
+        #expect(try await h.int("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '_staging_%'") == 0)
+    }
+
+    @Test func aNewFieldAddsAColumn() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        let t = Int(h.clock.now.timeIntervalSince1970) - 86400
+        h.fake.addVisits([FakeVisit(idVisit: 1, siteId: 1, firstActionTimestamp: t - 10, lastActionTimestamp: t)])
+        try await h.sync(h.options([.visits], backfillDays: 3))
+        h.fake.addVisits([FakeVisit(idVisit: 2, siteId: 1, firstActionTimestamp: t + 5, lastActionTimestamp: t + 10,
+                                    extraFields: [("brandNewDimension", "blue")])])
+        try await h.sync(h.options([.visits], backfillDays: 3))
+        #expect(try await h.query("SELECT id_visit, brand_new_dimension FROM visits ORDER BY id_visit") ==
+                [[.int(1), .null], [.int(2), .text("blue")]])
+    }
+
+    @Test func numbersAsStringsLandAsIntegers() async throws {
+        let h = try await SyncHarness.start(numbersAsStrings: true)
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 5, visitsPerDay: 5...10, seed: 1)
+        let (report, _) = try await h.sync(h.options(backfillDays: 5))
+        #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
+        for (table, column) in [("visits", "id_visit"), ("visits", "visit_duration"), ("visits", "server_timestamp"),
+                                ("visits_summary", "nb_visits"), ("actions_summary", "nb_pageviews"),
+                                ("countries", "nb_actions"), ("referrers", "nb_visits")] {
+            #expect(try await h.int("SELECT COUNT(*) FROM \(table) WHERE typeof(\(column)) <> 'integer'") == 0, "\(table).\(column)")
+            #expect(try await h.int("SELECT COUNT(*) FROM \(table)") > 0)
+        }
+        #expect(try await h.int("SELECT COUNT(*) FROM visits WHERE typeof(visitor_id) <> 'text'") == 0)
+    }
+
+    @Test func hostileLabelsAreStoredVerbatim() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        let t = Int(h.clock.now.timeIntervalSince1970) - 86400
+        let labels = ["'; DROP TABLE visits; --", "Robert\"); DELETE FROM referrers; --", "日本語 \u{1F600} naïve", "tab\there\nnewline"]
+        h.fake.addVisits(labels.enumerated().map { i, label in
+            FakeVisit(idVisit: 1 + i, siteId: 1, firstActionTimestamp: t + i, lastActionTimestamp: t + i + 5,
+                      referrerType: "search", referrerName: "Google", referrerKeyword: label)
+        })
+        let (report, _) = try await h.sync(h.options([.visits, .referrers], backfillDays: 3))
+        #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
+        let stored = try await h.query("SELECT label FROM referrers ORDER BY label").compactMap { row -> String? in
+            if case .text(let s) = row[0] { return s }
+            return nil
+        }
+        #expect(Set(stored) == Set(labels))
+        #expect(try await h.int("SELECT COUNT(*) FROM visits") == 4)
+        let keywords = try await h.query("SELECT referrer_keyword FROM visits ORDER BY id_visit").map { $0[0] }
+        #expect(keywords == labels.map { .text($0) })
+    }
+
+    @Test func resumesAfterAnInterruptionWithTheSameRows() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 15, visitsPerDay: 30...60, seed: 21)
+        // A clean run for reference.
+        try await h.sync(h.options(backfillDays: 15, pageSize: 50), warehouse: "clean")
+        // Interrupted runs: cancelled after a few commits, again and again, then finished.
+        for cut in [3, 7, 2] {
+            let box = CancelBox()
+            let progress = RecordingProgress(cancelAfterCommits: cut) { box.cancel() }
+            let task = Task { try await h.sync(h.options(backfillDays: 15, pageSize: 50), warehouse: "cut", progress: progress) }
+            box.set(task)
+            _ = try? await task.value
+        }
+        let (report, _) = try await h.sync(h.options(backfillDays: 15, pageSize: 50), warehouse: "cut")
+        #expect(report.succeeded)
+        for sql in ["SELECT id_visit, server_timestamp, action_details FROM visits ORDER BY id_visit",
+                    "SELECT _date, nb_visits, nb_actions FROM visits_summary ORDER BY _date",
+                    "SELECT _date, referer_type, label, nb_visits FROM referrers ORDER BY 1, 2, 3",
+                    "SELECT _date, code, nb_visits FROM countries ORDER BY 1, 2"] {
+            let clean = try await h.query(sql, warehouse: "clean")
+            let cut = try await h.query(sql, warehouse: "cut")
+            #expect(clean.count > 0)
+            #expect(clean == cut, "\(sql)")
+        }
+    }
+
+    @Test func aFailingTableDoesNotStopTheOthers() async throws {
+        let h = try await SyncHarness.start(disabledMethods: ["Live.getLastVisitsDetails"])
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 5, visitsPerDay: 5...10, seed: 2)
+        let (report, _) = try await h.sync(h.options(backfillDays: 5))
+        #expect(!report.succeeded)
+        #expect(report.tables.filter(\.succeeded).count == 4)
+        let failed = try #require(report.tables.first { !$0.succeeded })
+        #expect(failed.table == .visits)
+        let status = try await SQLiteWarehouse(path: h.warehousePath(), readOnly: true).status()
+        #expect(status.first { $0.table == "visits" }?.state.lastError?.contains("plugin") == true)
+    }
+
+    @Test func wrongTokenFailsClearlyAndTheTokenStaysInPostBodies() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        await #expect(throws: MatomoError.self) {
+            try await h.sync(h.options(), token: "wrong-token-value")
+        }
+        do {
+            try await h.sync(h.options(), token: "wrong-token-value")
+        } catch {
+            let text = String(describing: error)
+            #expect(text.contains("token"))
+            #expect(!text.contains("wrong-token-value"))
+            #expect((error as? MatomoError)?.apiErrorKind == .authentication)
+        }
+        h.fake.generateTraffic(siteId: 1, days: 3, visitsPerDay: 5...10, seed: 4)
+        try await h.sync(h.options(backfillDays: 3))
+        let requests = h.fake.requests()
+        #expect(!requests.isEmpty)
+        for r in requests {
+            #expect(r.httpMethod == "POST")
+            #expect(r.query["token_auth"] == nil)
+            #expect(r.body["token_auth"] != nil)
+        }
+        // The token is nowhere in the warehouse.
+        let dump = try await h.query("SELECT * FROM _matomo_sync_state")
+        #expect(!"\(dump)".contains(SyncHarness.token))
+    }
+
+    @Test func unknownSiteIsReportedWithTheFix() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        do {
+            try await h.sync(h.options(), siteId: 999)
+            Issue.record("expected a failure")
+        } catch let error as MatomoError {
+            #expect(error.apiErrorKind == .siteNotFound)
+            #expect(error.description.contains("--site-id"))
+        }
+    }
+}
+
+/// Lets a progress callback cancel the task running the sync.
+final class CancelBox: Sendable {
+    private let task = Mutex<Task<(SyncReport, [String: Int]), any Error>?>(nil)
+    func set(_ t: Task<(SyncReport, [String: Int]), any Error>) { task.withLock { $0 = t } }
+    func cancel() { task.withLock { $0?.cancel() } }
+}
+
+import Synchronization
