@@ -86,6 +86,13 @@ import Testing
 
     @Test func recentVisitsAreDeferred() {
         #expect(VisitPlanner.cutoff(now: 1_000_000) == 1_000_000 - 3600)
-        #expect(VisitPlanner.startDay(cursor: nil, today: LocalDay("2026-11-27")!, backfillDays: 365).description == "2025-11-27")
+        let today = LocalDay("2026-11-27")!
+        #expect(VisitPlanner.startDay(cursor: nil, zone: paris, today: today, backfillDays: 365).description == "2025-11-27")
+        // Incremental: from the newest stored visit's day, but at most a day before the last walk's end.
+        let yesterdayNoon = LocalDay("2026-11-26")!.start(in: paris) + 43200
+        let recent = VisitCursor(timestamp: yesterdayNoon, seenAtTimestamp: 1, day: today)
+        #expect(VisitPlanner.startDay(cursor: recent, zone: paris, today: today, backfillDays: 365).description == "2026-11-26")
+        let quiet = VisitCursor(timestamp: LocalDay("2026-01-01")!.start(in: paris), seenAtTimestamp: 1, day: today)
+        #expect(VisitPlanner.startDay(cursor: quiet, zone: paris, today: today, backfillDays: 365).description == "2026-11-26")
     }
 }

@@ -156,7 +156,7 @@ import Testing
         let referrers = try await h.int("SELECT COUNT(*) FROM referrers")
         let (report, _) = try await h.sync(h.options(backfillDays: 10, fullRefresh: true))
         #expect(report.succeeded)
-        #expect(report.tables.allSatisfy(\.fullRefresh))
+        #expect(report.tables.allSatisfy { $0.fullRefresh })
         #expect(try await h.int("SELECT COUNT(*) FROM visits") == visits)
         #expect(try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visits") == visits)
         #expect(try await h.int("SELECT COUNT(*) FROM referrers") == referrers)

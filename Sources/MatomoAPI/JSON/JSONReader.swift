@@ -210,46 +210,68 @@ public struct JSONReader {
         return String(decoding: bytes[start..<pos], as: UTF8.self)
     }
 
-    /// Skips one value of any kind, checking brackets and strings, without recursion.
+    /// Skips one value of any kind, checking its grammar, without recursion.
     public mutating func skipValue() throws {
-        skipWhitespace()
-        guard pos < bytes.count else { throw error("unexpected end of body") }
-        var stack: [UInt8] = []
-        repeat {
+        var stack: [Bool] = []  // true: inside an object
+        while true {
+            // A value starts here.
             skipWhitespace()
             guard pos < bytes.count else { throw error("unexpected end of body") }
             let c = bytes[pos]
+            var finished = true
             switch c {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                stack.append(c == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+                let isObject = c == UInt8(ascii: "{")
+                pos += 1
+                skipWhitespace()
+                if consume(isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) { break }
+                stack.append(isObject)
                 if stack.count > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth)") }
-                pos += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                guard stack.last == c else { throw error("unbalanced \(printable(c))") }
-                stack.removeLast()
-                pos += 1
-            case UInt8(ascii: ","), UInt8(ascii: ":"):
-                guard !stack.isEmpty else { throw error("unexpected \(printable(c))") }
-                pos += 1
+                if isObject { try skipKey() }
+                finished = false
             case UInt8(ascii: "\""):
                 try skipString()
-            default:
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                 // Numbers and literals: checked by shape only, they are kept verbatim.
-                let start = pos
-                while pos < bytes.count {
+                pos += 1
+                scalar: while pos < bytes.count {
                     switch bytes[pos] {
-                    case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ":"),
-                        0x20, 0x0A, 0x0D, 0x09:
-                        break
-                    default:
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                        UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "E"):
                         pos += 1
-                        continue
+                    default:
+                        break scalar
                     }
+                }
+            default:
+                throw error("unexpected character \(printable(c))")
+            }
+            guard finished else { continue }
+            // After a value: close containers or move to the next element.
+            while let isObject = stack.last {
+                skipWhitespace()
+                guard pos < bytes.count else { throw error("unexpected end of body") }
+                let d = bytes[pos]
+                pos += 1
+                if d == UInt8(ascii: ",") {
+                    if isObject { try skipKey() }
                     break
                 }
-                if pos == start { throw error("unexpected character \(printable(c))") }
+                guard d == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else {
+                    pos -= 1
+                    throw error("expected ',' or '\(isObject ? "}" : "]")', found \(printable(d))")
+                }
+                stack.removeLast()
             }
-        } while !stack.isEmpty
+            if stack.isEmpty { return }
+        }
+    }
+
+    private mutating func skipKey() throws {
+        skipWhitespace()
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a key") }
+        try skipString()
+        try expect(UInt8(ascii: ":"))
     }
 
     // MARK: Helpers

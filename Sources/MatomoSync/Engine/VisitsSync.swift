@@ -11,7 +11,7 @@ extension SyncEngine {
         let today = LocalDay.containing(epochSeconds: now, in: zone)
         let created = run.site.createdAt.map { LocalDay.containing($0, in: zone) }
         var cursor = run.state.cursor.flatMap(VisitCursor.init)
-        let firstDay = VisitPlanner.startDay(cursor: cursor, today: today, backfillDays: options.backfillDays, siteCreated: created)
+        let firstDay = VisitPlanner.startDay(cursor: cursor, zone: zone, today: today, backfillDays: options.backfillDays, siteCreated: created)
         let lastDay = LocalDay.containing(epochSeconds: cutoff, in: zone)
         let days = DayRange(firstDay, max(firstDay, lastDay))
         run.report.days = days
@@ -19,7 +19,7 @@ extension SyncEngine {
 
         walk: for (done, day) in days.days.enumerated() {
             let bounds = day.bounds(in: zone)
-            if cursor == nil || cursor!.day < day {
+            if cursor == nil || cursor!.day != day {
                 cursor = VisitCursor(timestamp: cursor?.timestamp ?? bounds.lowerBound - 1,
                                      seenAtTimestamp: cursor?.seenAtTimestamp ?? 0, day: day)
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the visit log walk stands: the newest stored `serverTimestamp`, how many stored visits share
 /// that exact second, and the site-local day being walked. Matomo's `minTimestamp` is strict and many
 /// visits can share one second, so the next page asks for `minTimestamp = ts - 1` and skips the `seen`
@@ -50,9 +52,15 @@ public enum VisitPlanner {
     /// Newest `serverTimestamp` stored now.
     public static func cutoff(now: Int64) -> Int64 { now - deferral }
 
-    /// The day the walk starts from.
-    public static func startDay(cursor: VisitCursor?, today: LocalDay, backfillDays: Int, siteCreated: LocalDay? = nil) -> LocalDay {
-        if let cursor { return cursor.day }
+    /// The day the walk starts from. An incremental run goes back to the day of the newest stored
+    /// visit (so a visit that reached Matomo late, but is newer than the cursor, is still taken), yet
+    /// at most one day before where the last walk ended, so a site without traffic costs few requests.
+    public static func startDay(cursor: VisitCursor?, zone: TimeZone, today: LocalDay, backfillDays: Int,
+                                siteCreated: LocalDay? = nil) -> LocalDay {
+        if let cursor {
+            let newest = LocalDay.containing(epochSeconds: cursor.timestamp, in: zone)
+            return max(newest, cursor.day.adding(days: -1))
+        }
         var first = today.adding(days: -backfillDays)
         if let siteCreated, siteCreated > first { first = min(siteCreated, today) }
         return first
