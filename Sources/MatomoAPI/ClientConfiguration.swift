@@ -15,6 +15,11 @@ public struct ClientConfiguration: Sendable {
     /// The largest answer accepted; a 1,000-visit page is about 4 MB.
     public var maxBodyBytes: Int = 512 << 20
     public var userAgent: String = "matomo-sync/0.1"
+    /// Client-side request caps. `nil` picks the default: Matomo Cloud's published caps for
+    /// `*.matomo.cloud` hosts, none for self-hosted instances (bounded concurrency only).
+    public var rateLimits: RateLimits?
+    /// Turns the default caps off (a Cloud plan with higher limits, a proxy that caches).
+    public var disableRateLimits = false
 
     public init() {}
 }

@@ -18,6 +18,7 @@ public final class MatomoClient: Sendable {
     private let http: HTTPClient
     private let logger: Logger
     private let limiter: AsyncLimiter
+    private let rateLimiter: RateLimiter?
     private let counts = Mutex<[String: Int]>([:])
 
     public init(instance: InstanceURL, token: APIToken, configuration: ClientConfiguration = .init(),
@@ -27,6 +28,9 @@ public final class MatomoClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.limiter = AsyncLimiter(limit: configuration.maxConcurrentRequests)
+        let limits = configuration.disableRateLimits ? nil
+            : configuration.rateLimits ?? (instance.isMatomoCloud ? RateLimits.matomoCloud : nil)
+        self.rateLimiter = limits.map(RateLimiter.init)
         var http = HTTPClient.Configuration()
         http.redirectConfiguration = .disallow
         http.timeout = .init(connect: .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000),
@@ -50,6 +54,9 @@ public final class MatomoClient: Sendable {
     public func shutdown() async {
         try? await http.shutdown()
     }
+
+    /// The caps in force, for messages and tests.
+    public var hasRateLimits: Bool { rateLimiter != nil }
 
     /// Requests sent so far, by API method (bulk requests count once, as `API.getBulkRequest`).
     public var requestCounts: [String: Int] { counts.withLock { $0 } }
@@ -124,6 +131,7 @@ public final class MatomoClient: Sendable {
         let status: Int
         let headers: HTTPHeaders
         var buffer: ByteBuffer
+        try await rateLimiter?.admit(method: method)
         await limiter.acquire()
         do {
             let response = try await http.execute(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds)))

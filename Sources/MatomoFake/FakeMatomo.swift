@@ -27,12 +27,14 @@ public final class FakeMatomo: Sendable {
 
     let state = Locked(State())
     let zones: [Int: SiteZone]
+    let faults: FaultInjector?
 
     public init(configuration: FakeMatomoConfiguration = .init()) {
         self.configuration = configuration
         var zones: [Int: SiteZone] = [:]
         for site in configuration.sites { zones[site.id] = SiteZone(site.timezone) }
         self.zones = zones
+        self.faults = configuration.faults.map(FaultInjector.init(plan:))
     }
 
     deinit {

@@ -132,6 +132,10 @@ public struct FakeMatomoConfiguration: Sendable {
     public var latency: Duration = .zero
     /// The server's clock: decides "today", "yesterday" and lastN.
     public var now: @Sendable () -> Date = { Date() }
+    /// Faults injected instead of answers (nil: none).
+    public var faults: FaultPlan?
+    /// Answers forced by tests for some requests: (API method, parameters) → answer, or nil to answer normally.
+    public var answerOverride: (@Sendable (String, [String: String]) -> FakeAnswer?)?
 
     public static let defaultSites: [FakeSite] = [
         FakeSite(id: 1, name: "Example Shop", timezone: "Europe/Paris",

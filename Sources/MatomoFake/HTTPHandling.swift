@@ -25,6 +25,14 @@ extension FakeMatomo {
         if configuration.latency > .zero {
             try? await Task.sleep(for: configuration.latency)
         }
+        if let fault = faults?.draw(method: params["method"] ?? "") {
+            return await faultResponse(fault)
+        }
+        if let override = configuration.answerOverride,
+           let answer = override(params["method"] ?? "", params.dictionaryQuery.merging(params.dictionaryBody) { $1 }) {
+            return Response(status: .init(code: answer.status), headers: [.contentType: answer.contentType],
+                            body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+        }
         guard path == "/index.php" || path.hasSuffix("/index.php") else { return Self.text(404, "Not Found") }
         guard request.method == .get || request.method == .post else { return Self.text(405, "Method Not Allowed") }
         // Without module=API Matomo serves its HTML UI (the login form for a stranger).

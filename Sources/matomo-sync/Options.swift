@@ -26,6 +26,12 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Requests in flight at once.")
     var concurrency: Int = 4
 
+    @Option(name: .customLong("max-requests-per-minute"), help: "Cap on requests a minute (default: Matomo Cloud's published caps for *.matomo.cloud, none otherwise).")
+    var maxRequestsPerMinute: Int?
+
+    @Flag(name: .customLong("no-rate-limit"), help: "No client-side cap, even for Matomo Cloud.")
+    var noRateLimit = false
+
     func instance() throws -> InstanceURL {
         guard let raw = url ?? ProcessInfo.processInfo.environment["MATOMO_URL"], !raw.isEmpty else {
             throw CLIError("no Matomo URL: pass --url https://your-matomo.example.com or set MATOMO_URL")
@@ -73,6 +79,11 @@ struct SourceOptions: ParsableArguments {
         config.caFile = caFile
         config.maxAttempts = maxAttempts
         config.maxConcurrentRequests = concurrency
+        if let maxRequestsPerMinute {
+            guard (1...100_000).contains(maxRequestsPerMinute) else { throw CLIError("--max-requests-per-minute must be between 1 and 100000") }
+            config.rateLimits = .uniform(perMinute: maxRequestsPerMinute)
+        }
+        config.disableRateLimits = noRateLimit
         return config
     }
 

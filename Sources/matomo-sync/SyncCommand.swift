@@ -35,6 +35,8 @@ struct SyncCommand: AsyncParsableCommand {
             options.pageSize = pageSize
             try options.validate()
             let (client, siteId) = try source.makeClient()
+            let signals = StopSignals()
+            options.stopRequested = { signals.requested }
             defer { Task { await client.shutdown() } }
             let warehouse = try WarehouseURL.open(store.warehouse)
             let printer = ProgressPrinter(quiet: quiet)

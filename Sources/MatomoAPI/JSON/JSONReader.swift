@@ -125,7 +125,7 @@ public struct JSONReader {
                 pos += 1
                 return s
             }
-            if c == UInt8(ascii: "\\") { break }
+            if c == UInt8(ascii: "\\") || c == 0 { break }
             pos += 1
         }
         guard pos < bytes.count else { throw error("unterminated string") }
@@ -137,7 +137,7 @@ public struct JSONReader {
                 return String(decoding: out, as: UTF8.self)
             }
             if c != UInt8(ascii: "\\") {
-                out.append(c)
+                if c == 0 { appendScalar(0xFFFD, to: &out) } else { out.append(c) }
                 pos += 1
                 continue
             }
@@ -165,7 +165,8 @@ public struct JSONReader {
                         scalar = low
                     }
                 }
-                appendScalar(scalar, to: &out)
+                // NUL cannot be stored in SQLite or PostgreSQL text; it becomes U+FFFD.
+                appendScalar(scalar == 0 ? 0xFFFD : scalar, to: &out)
             default: throw error("invalid escape \\\(printable(e))")
             }
         }

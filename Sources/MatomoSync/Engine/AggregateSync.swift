@@ -17,7 +17,7 @@ extension SyncEngine {
                                              rangeDays: options.rangeDays, bulkDays: options.bulkDays)
         var done = 0
         for chunk in chunks {
-            try Task.checkCancellation()
+            try checkStop()
             let reports = try await fetch(run.spec, chunk)
             run.report.requests += 1
             var rows: [[Cell]] = []

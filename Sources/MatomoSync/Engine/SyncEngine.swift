@@ -29,13 +29,30 @@ public final class SyncEngine: Sendable {
         try options.validate()
         guard siteId > 0 else { throw SyncError.invalidInput("--site-id must be a positive integer, got \(siteId)") }
         try await warehouse.prepare()
-        let site = try await client.site(id: siteId)
-        var reports: [TableReport] = []
-        for table in options.tables {
-            try Task.checkCancellation()
-            reports.append(await runTable(table, site: site))
+        try await warehouse.lockForSync()
+        do {
+            let site = try await client.site(id: siteId)
+            var reports: [TableReport] = []
+            for table in options.tables {
+                try checkStop()
+                reports.append(await runTable(table, site: site))
+            }
+            try checkStop()
+            await warehouse.unlockSync()
+            return SyncReport(tables: reports)
+        } catch {
+            await warehouse.unlockSync()
+            throw error
         }
-        return SyncReport(tables: reports)
+    }
+
+    /// Throws when the run must end: task cancelled, or a signal asked to stop. Called between commits,
+    /// so what was fetched is committed before the run ends.
+    func checkStop() throws {
+        try Task.checkCancellation()
+        if let reason = options.stopRequested() {
+            throw SyncError.interrupted("stopped by \(reason) after committing the batch in hand; run the same command again to resume")
+        }
     }
 
     /// The context of one table's run.

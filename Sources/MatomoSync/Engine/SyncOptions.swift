@@ -14,6 +14,8 @@ public struct SyncOptions: Sendable {
     public var bulkDays = 31
     /// The clock; tests pass a fixed one.
     public var now: @Sendable () -> Date = { Date() }
+    /// Asked between commits: a reason (e.g. "SIGTERM") stops the run after the batch in hand is committed.
+    public var stopRequested: @Sendable () -> String? = { nil }
 
     public init() {}
 

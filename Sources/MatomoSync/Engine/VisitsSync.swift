@@ -24,7 +24,7 @@ extension SyncEngine {
                                      seenAtTimestamp: cursor?.seenAtTimestamp ?? 0, day: day)
             }
             while true {
-                try Task.checkCancellation()
+                try checkStop()
                 let page = VisitPlanner.nextPage(day: day, dayStart: bounds.lowerBound, cursor: cursor, limit: options.pageSize)
                 var params: [(String, String)] = [
                     ("idSite", String(siteId)), ("period", "day"), ("date", day.description),

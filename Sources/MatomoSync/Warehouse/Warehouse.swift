@@ -59,6 +59,15 @@ public protocol Warehouse: Sendable {
     /// Runs SQL read-only.
     func query(_ sql: String) async throws -> QueryResult
     func close() async throws
+    /// Makes sure no other sync writes into this warehouse at the same time; throws a clear error
+    /// when one does. Released by `unlockSync`, or by the process ending.
+    func lockForSync() async throws
+    func unlockSync() async
+}
+
+extension Warehouse {
+    public func lockForSync() async throws {}
+    public func unlockSync() async {}
 }
 
 /// The state table's name.

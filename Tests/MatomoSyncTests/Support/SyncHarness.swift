@@ -31,14 +31,16 @@ final class SyncHarness: Sendable {
     }
 
     static func start(sites: [FakeSite]? = nil, numbersAsStrings: Bool = false, disabledMethods: Set<String> = [],
-                      now: Date = defaultNow) async throws -> SyncHarness {
+                      now: Date = defaultNow,
+                      configure: (inout FakeMatomoConfiguration) -> Void = { _ in }) async throws -> SyncHarness {
         let clock = TestClock(now)
         let created = now.addingTimeInterval(-800 * 86400)
-        let config = FakeMatomoConfiguration(
+        var config = FakeMatomoConfiguration(
             token: token,
             sites: sites ?? [FakeSite(id: 1, name: "Example Shop", timezone: "Europe/Paris", createdAt: created)],
             numbersAsStrings: numbersAsStrings, disabledMethods: disabledMethods,
             now: { clock.now })
+        configure(&config)
         let fake = FakeMatomo(configuration: config)
         let url = try await fake.start()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-sync-tests-\(UUID().uuidString)")
@@ -53,10 +55,12 @@ final class SyncHarness: Sendable {
 
     func warehousePath(_ name: String = "w") -> String { folder.appendingPathComponent(name + ".sqlite").path }
 
-    func client(token: String = SyncHarness.token, maxAttempts: Int = 1) throws -> MatomoClient {
+    func client(token: String = SyncHarness.token, maxAttempts: Int = 1,
+                configure: (inout ClientConfiguration) -> Void = { _ in }) throws -> MatomoClient {
         var config = ClientConfiguration()
         config.maxAttempts = maxAttempts
         config.retryBaseDelay = .milliseconds(10)
+        configure(&config)
         return try MatomoClient(instance: try InstanceURL(parsing: url.absoluteString), token: try APIToken(token), configuration: config)
     }
 
@@ -75,8 +79,9 @@ final class SyncHarness: Sendable {
     /// One sync run, as the CLI does it.
     @discardableResult
     func sync(_ options: SyncOptions, warehouse name: String = "w", siteId: Int = 1, token: String = SyncHarness.token,
-              progress: any SyncProgress = SilentProgress()) async throws -> (SyncReport, [String: Int]) {
-        let client = try client(token: token)
+              progress: any SyncProgress = SilentProgress(),
+              client configure: (inout ClientConfiguration) -> Void = { _ in }) async throws -> (SyncReport, [String: Int]) {
+        let client = try client(token: token, configure: configure)
         let warehouse = try SQLiteWarehouse(path: warehousePath(name))
         do {
             let report = try await SyncEngine(client: client, warehouse: warehouse, siteId: siteId, options: options, progress: progress).run()

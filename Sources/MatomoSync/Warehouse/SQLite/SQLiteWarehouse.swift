@@ -129,7 +129,22 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     public func close() async throws {
+        await unlockSync()
         try pool.close()
+    }
+
+    private let syncLock = Mutex<FileLock?>(nil)
+
+    public func lockForSync() async throws {
+        let lock = try FileLock(path: path + ".lock", warehouse: displayName)
+        syncLock.withLock { $0 = lock }
+    }
+
+    public func unlockSync() async {
+        syncLock.withLock {
+            $0?.release()
+            $0 = nil
+        }
     }
 
     // MARK: Schema

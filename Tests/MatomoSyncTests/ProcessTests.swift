@@ -1,0 +1,150 @@
+import Foundation
+import MatomoAPI
+import MatomoFake
+import Testing
+@testable import MatomoSync
+
+/// The real binary: killed, interrupted, run twice at once, given bad input.
+@Suite(.serialized) struct ProcessTests {
+    /// A fake on the real clock whose newest visit is two hours old, so runs minutes apart agree.
+    static func settledHarness(days: Int, perDay: ClosedRange<Int>) async throws -> SyncHarness {
+        let h = try await SyncHarness.start(now: Date())
+        h.fake.generateTraffic(siteId: 1, days: days, visitsPerDay: perDay, seed: 77)
+        let settled = h.fake.visits(siteId: 1).filter { $0.lastActionTimestamp < Int(Date().timeIntervalSince1970) - 7200 }
+        h.fake.removeAllVisits(siteId: 1)
+        h.fake.addVisits(settled)
+        return h
+    }
+
+    static func syncArguments(_ h: SyncHarness, _ warehouse: String, pageSize: Int = 40, days: Int = 30) -> [String] {
+        ["sync", "--url", h.url.absoluteString, "--site-id", "1", "--warehouse", "sqlite:" + h.warehousePath(warehouse),
+         "--backfill-days", String(days), "--page-size", String(pageSize), "--max-attempts", "2"]
+    }
+
+    static var env: [String: String] { ["MATOMO_TOKEN": SyncHarness.token] }
+
+    @Test func killedAtRandomMomentsThenFinishedEqualsACleanRun() async throws {
+        let h = try await Self.settledHarness(days: 30, perDay: 40...80)
+        defer { Task { await h.stop() } }
+        let clean = try await CLIProcess.run(Self.syncArguments(h, "clean"), environment: Self.env)
+        #expect(clean.status == 0, "\(clean.stderr)")
+
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<6 {
+            let p = try CLIProcess(Self.syncArguments(h, "killed"), environment: Self.env)
+            try await Task.sleep(for: .milliseconds(Int.random(in: 100...1200, using: &generator)))
+            if p.process.isRunning {
+                p.signal(SIGKILL)
+                kills += 1
+            }
+            _ = try await p.wait()
+        }
+        let last = try await CLIProcess.run(Self.syncArguments(h, "killed"), environment: Self.env)
+        #expect(last.status == 0, "\(last.stderr)")
+        #expect(kills >= 3, "the sync finished before most kills; make the data larger")
+        var compared = 0
+        for sql in FaultToleranceTests.comparisons {
+            let a = try await h.query(sql, warehouse: "killed")
+            let b = try await h.query(sql, warehouse: "clean")
+            compared += b.count
+            #expect(a == b, "\(sql)")
+        }
+        let visits = try await h.int("SELECT COUNT(*) FROM visits", warehouse: "killed")
+        let distinct = try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visits", warehouse: "killed")
+        #expect(visits == distinct)
+        #expect(visits > 1000)
+        print("kill test: \(kills) processes killed with SIGKILL, \(compared) rows compared, 0 lost, \(visits - distinct) duplicated")
+    }
+
+    @Test func sigtermFinishesTheBatchAndExitsNonZero() async throws {
+        let h = try await Self.settledHarness(days: 30, perDay: 40...80)
+        defer { Task { await h.stop() } }
+        let p = try CLIProcess(Self.syncArguments(h, "term", pageSize: 20), environment: Self.env)
+        try await Task.sleep(for: .milliseconds(600))
+        p.signal(SIGTERM)
+        let r = try await p.wait()
+        #expect(r.status != 0)
+        #expect(!r.signalled)
+        #expect(r.stderr.contains("SIGTERM"), "\(r.stderr)")
+        #expect(r.stderr.contains("run the same command again"), "\(r.stderr)")
+        // What was committed is consistent and the next run completes it.
+        let again = try await CLIProcess.run(Self.syncArguments(h, "term", pageSize: 20), environment: Self.env)
+        #expect(again.status == 0, "\(again.stderr)")
+        let clean = try await CLIProcess.run(Self.syncArguments(h, "clean", pageSize: 20), environment: Self.env)
+        #expect(clean.status == 0)
+        for sql in FaultToleranceTests.comparisons {
+            #expect(try await h.query(sql, warehouse: "term") == (try await h.query(sql, warehouse: "clean")), "\(sql)")
+        }
+    }
+
+    @Test func aSecondSyncOnTheSameWarehouseIsRefused() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 3, visitsPerDay: 5...10, seed: 3)
+        let holder = try SQLiteWarehouse(path: h.warehousePath())
+        try await holder.lockForSync()
+        await #expect(throws: SyncError.self) { try await h.sync(h.options(backfillDays: 3)) }
+        let r = try await CLIProcess.run(Self.syncArguments(h, "w", days: 3), environment: Self.env)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("another matomo-sync is already syncing"), "\(r.stderr)")
+        await holder.unlockSync()
+        try await holder.close()
+        let (report, _) = try await h.sync(h.options(backfillDays: 3))
+        #expect(report.succeeded)
+    }
+
+    @Test func badInputIsRefusedBeforeAnyRequest() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        let url = h.url.absoluteString
+        let unreadable = h.folder.appendingPathComponent("missing-token").path
+        let cases: [([String], String)] = [
+            (["sync", "--url", "ftp://\(h.url.host!)", "--site-id", "1"], "scheme 'ftp' is not supported"),
+            (["sync", "--url", url, "--site-id", "0"], "positive integer"),
+            (["sync", "--url", url, "--site-id", "abc"], "positive integer"),
+            (["sync", "--url", url, "--site-id", "1", "--tables", "visits,pageviews"], "unknown table 'pageviews'"),
+            (["sync", "--url", url, "--site-id", "1", "--backfill-days=-5"], "--backfill-days"),
+            (["sync", "--url", url, "--site-id", "1", "--backfill-days", "999999"], "--backfill-days"),
+            (["sync", "--url", url, "--site-id", "1", "--token-file", unreadable], "cannot read the token file"),
+            (["sync", "--url", url, "--site-id", "1", "--warehouse", "mysql://x/y"], "unknown warehouse scheme 'mysql'"),
+            (["sync", "--url", url, "--site-id", "1", "--page-size", "0"], "--page-size"),
+        ]
+        for (args, message) in cases {
+            let r = try await CLIProcess.run(args, environment: Self.env)
+            #expect(r.status != 0, "\(args)")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr)")
+        }
+        let noToken = try await CLIProcess.run(["sync", "--url", url, "--site-id", "1"])
+        #expect(noToken.stderr.contains("MATOMO_TOKEN"))
+        #expect(h.fake.requests().isEmpty, "bad input must not reach the server")
+    }
+
+    @Test func theTokenNeverShowsInOutput() async throws {
+        let secret = "s3cr3t-token-value-that-must-not-leak"
+        let h = try await SyncHarness.start { $0.token = secret }
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 2, visitsPerDay: 5...10, seed: 5)
+        let tokenFile = h.folder.appendingPathComponent("token")
+        try (secret + "\n").write(to: tokenFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tokenFile.path)
+        let ok = try await CLIProcess.run(Self.syncArguments(h, "w", days: 2) + ["--token-file", tokenFile.path])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stderr.contains("readable by other users"))
+        let bad = try await CLIProcess.run(Self.syncArguments(h, "w", days: 2), environment: ["MATOMO_TOKEN": secret + "x"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("token"))
+        let status = try await CLIProcess.run(["status", "--warehouse", "sqlite:" + h.warehousePath()])
+        let dump = try await CLIProcess.run(["query", "SELECT * FROM _matomo_sync_state", "--warehouse", "sqlite:" + h.warehousePath(), "--format", "json"])
+        for text in [ok.stdout, ok.stderr, bad.stdout, bad.stderr, status.stdout, dump.stdout] {
+            #expect(!text.contains(secret))
+        }
+        let file = try Data(contentsOf: URL(fileURLWithPath: h.warehousePath()))
+        #expect(file.range(of: Data(secret.utf8)) == nil)
+        for r in h.fake.requests() {
+            #expect(r.query["token_auth"] == nil)
+            #expect(!r.path.contains(secret))
+        }
+    }
+}

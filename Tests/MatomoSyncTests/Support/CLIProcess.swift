@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Runs the real `matomo-sync` binary, as a user or a scheduler would.
+struct CLIProcess {
+    static var binary: URL? {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("matomo-sync")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        for dir in [".build/debug", ".build/release"] {
+            let candidate = root.appendingPathComponent(dir).appendingPathComponent("matomo-sync")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return nil
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// True when it ended by a signal.
+        var signalled: Bool
+    }
+
+    let process = Process()
+    // Files, not pipes: reading pipes would block threads of the cooperative pool, which the
+    // in-process fake server needs to answer this very child.
+    let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-sync-out-\(UUID().uuidString)")
+    let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-sync-err-\(UUID().uuidString)")
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        guard let binary = Self.binary else {
+            throw CLIMissing()
+        }
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["MATOMO_TOKEN"] = nil
+        env["MATOMO_URL"] = nil
+        env["MATOMO_SITE_ID"] = nil
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Runs to the end.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await CLIProcess(arguments, environment: environment).wait()
+    }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    func wait() async throws -> Result {
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        let od = (try? Data(contentsOf: outURL)) ?? Data()
+        let ed = (try? Data(contentsOf: errURL)) ?? Data()
+        try? FileManager.default.removeItem(at: outURL)
+        try? FileManager.default.removeItem(at: errURL)
+        return Result(status: process.terminationStatus, stdout: String(decoding: od, as: UTF8.self),
+                      stderr: String(decoding: ed, as: UTF8.self), signalled: process.terminationReason == .uncaughtSignal)
+    }
+}
+
+struct CLIMissing: Error, CustomStringConvertible {
+    var description: String { "the matomo-sync binary is not built: run `bash scripts/test.sh` (it builds every product before testing)" }
+}
