@@ -17,6 +17,9 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Seconds to wait for one answer.")
     var timeout: Int = 120
 
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a connection.")
+    var connectTimeout: Int = 10
+
     @Option(name: .customLong("ca-file"), help: "PEM file of a private CA to trust, besides the system's.")
     var caFile: String?
 
@@ -72,10 +75,12 @@ struct SourceOptions: ParsableArguments {
 
     func clientConfiguration() throws -> ClientConfiguration {
         guard (1...3600).contains(timeout) else { throw CLIError("--timeout must be between 1 and 3600 seconds") }
+        guard (1...600).contains(connectTimeout) else { throw CLIError("--connect-timeout must be between 1 and 600 seconds") }
         guard (1...20).contains(maxAttempts) else { throw CLIError("--max-attempts must be between 1 and 20") }
         guard (1...64).contains(concurrency) else { throw CLIError("--concurrency must be between 1 and 64") }
         var config = ClientConfiguration()
         config.requestTimeout = .seconds(timeout)
+        config.connectTimeout = .seconds(connectTimeout)
         config.caFile = caFile
         config.maxAttempts = maxAttempts
         config.maxConcurrentRequests = concurrency

@@ -82,6 +82,29 @@ import Testing
         }
     }
 
+    @Test func connectionRefusedIsRetriedUntilTheServerIsUp() async throws {
+        // Find a free port, then sync against it before anything listens there.
+        let probe = FakeMatomo()
+        let port = try await probe.start().port!
+        await probe.stop()
+        let late = FakeMatomo(configuration: FakeMatomoConfiguration(token: SyncHarness.token))
+        late.generateTraffic(siteId: 1, days: 2, visitsPerDay: 3...5, seed: 1)
+        var config = ClientConfiguration()
+        config.maxAttempts = 20
+        config.retryBaseDelay = .milliseconds(100)
+        config.maxRetryDelay = .milliseconds(200)
+        let client = try MatomoClient(instance: try InstanceURL(parsing: "http://127.0.0.1:\(port)"), token: try APIToken(SyncHarness.token), configuration: config)
+        let starter = Task {
+            try await Task.sleep(for: .milliseconds(400))
+            _ = try await late.start(port: port)
+        }
+        let version = try await client.matomoVersion()
+        #expect(version == "5.0.2")
+        try await starter.value
+        await client.shutdown()
+        await late.stop()
+    }
+
     @Test func honoursRetryAfter() async throws {
         let h = try await SyncHarness.start {
             $0.faults = FaultPlan(rates: [.tooManyRequests: 1.0], seed: 1, retryAfterSeconds: 1, methods: ["API.getMatomoVersion"])
