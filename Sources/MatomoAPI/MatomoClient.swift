@@ -98,6 +98,25 @@ public final class MatomoClient: Sendable {
         return try SiteInfo.parse(body, siteId: id)
     }
 
+    /// `SitesManager.getSitesIdWithAtLeastViewAccess`: every site the token can view.
+    public func viewableSiteIds() async throws -> [Int] {
+        let method = "SitesManager.getSitesIdWithAtLeastViewAccess"
+        let body = try await call(method)
+        var reader = JSONReader(body)
+        var ids: [Int] = []
+        do {
+            try reader.readArray { r in
+                guard let id = try r.readField().intValue, id > 0 else {
+                    throw MatomoError.unexpectedAnswer(method: method, detail: "a site ID is not a positive integer")
+                }
+                ids.append(Int(id))
+            }
+        } catch let error as JSONReadError {
+            throw MatomoError.invalidJSON(method: method, detail: error.description)
+        }
+        return ids.sorted()
+    }
+
     /// `API.getBulkRequest`: several calls in one request; the answer is a JSON array with one
     /// element per call, errors inline. The sub-requests go in the body: they can be long.
     public func bulk(_ requests: [[(String, String)]]) async throws -> [UInt8] {

@@ -7,4 +7,9 @@ public enum Timestamps {
     }
 
     public static func now() -> String { iso(Date()) }
+
+    /// Reads what `iso` writes.
+    public static func parse(_ text: String) -> Date? {
+        try? Date(text, strategy: .iso8601)
+    }
 }

@@ -12,16 +12,23 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let (client, siteId) = try source.makeClient()
+            let (client, sites) = try source.makeClient()
             do {
                 let version = try await client.matomoVersion()
-                let site = try await client.site(id: siteId)
-                // The visit log is the table most often switched off; ask for one visit to know.
-                _ = try await client.call("Live.getLastVisitsDetails", [("idSite", String(siteId)), ("period", "day"), ("date", "today"), ("filter_limit", "1")])
-                await client.shutdown()
                 print("Matomo \(version) at \(client.instance)")
-                print("site \(site.id): \(site.name)")
-                print("timezone: \(site.timezoneName)")
+                let ids: [Int]
+                switch sites {
+                case .ids(let list): ids = list
+                case .all: ids = try await client.viewableSiteIds()
+                }
+                for siteId in ids {
+                    let site = try await client.site(id: siteId)
+                    // The visit log is the table most often switched off; ask for one visit to know.
+                    _ = try await client.call("Live.getLastVisitsDetails", [("idSite", String(siteId)), ("period", "day"), ("date", "today"), ("filter_limit", "1")])
+                    print("site \(site.id): \(site.name)")
+                    print("timezone: \(site.timezoneName)")
+                }
+                await client.shutdown()
                 print("ok: a sync would work")
             } catch {
                 await client.shutdown()

@@ -8,32 +8,13 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Matomo address, e.g. https://analytics.example.com or myorg.matomo.cloud (default: $MATOMO_URL).")
     var url: String?
 
-    @Option(name: .customLong("site-id"), help: "Numeric site ID (default: $MATOMO_SITE_ID).")
+    @Option(name: .customLong("site-id"), help: "Site ID, several as 1,3, or all for every site the token can view (default: $MATOMO_SITE_ID).")
     var siteId: String?
 
     @Option(name: .customLong("token-file"), help: "File whose first line is the API token (default: $MATOMO_TOKEN).")
     var tokenFile: String?
 
-    @Option(help: "Seconds to wait for one answer.")
-    var timeout: Int = 120
-
-    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a connection.")
-    var connectTimeout: Int = 10
-
-    @Option(name: .customLong("ca-file"), help: "PEM file of a private CA to trust, besides the system's.")
-    var caFile: String?
-
-    @Option(name: .customLong("max-attempts"), help: "Attempts per request on transient failures (429, 5xx, network).")
-    var maxAttempts: Int = 5
-
-    @Option(help: "Requests in flight at once.")
-    var concurrency: Int = 4
-
-    @Option(name: .customLong("max-requests-per-minute"), help: "Cap on requests a minute (default: Matomo Cloud's published caps for *.matomo.cloud, none otherwise).")
-    var maxRequestsPerMinute: Int?
-
-    @Flag(name: .customLong("no-rate-limit"), help: "No client-side cap, even for Matomo Cloud.")
-    var noRateLimit = false
+    @OptionGroup var connection: ConnectionOptions
 
     func instance() throws -> InstanceURL {
         guard let raw = url ?? ProcessInfo.processInfo.environment["MATOMO_URL"], !raw.isEmpty else {
@@ -42,14 +23,19 @@ struct SourceOptions: ParsableArguments {
         return try InstanceURL(parsing: raw)
     }
 
-    func site() throws -> Int {
+    func sites() throws -> SiteSelection {
         guard let raw = siteId ?? ProcessInfo.processInfo.environment["MATOMO_SITE_ID"], !raw.isEmpty else {
             throw CLIError("no site ID: pass --site-id N or set MATOMO_SITE_ID")
         }
-        guard let id = Int(raw.trimmingCharacters(in: .whitespaces)), id > 0 else {
-            throw CLIError("--site-id must be a positive integer, got '\(raw)'")
+        if raw.trimmingCharacters(in: .whitespaces) == "all" { return .all }
+        var ids: [Int] = []
+        for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let id = Int(part.trimmingCharacters(in: .whitespaces)), id > 0 else {
+                throw CLIError("--site-id must be a positive integer, a list such as 1,3, or all; got '\(raw)'")
+            }
+            if !ids.contains(id) { ids.append(id) }
         }
-        return id
+        return .ids(ids)
     }
 
     func token() throws -> APIToken {
@@ -73,6 +59,45 @@ struct SourceOptions: ParsableArguments {
         throw MatomoError.missingToken
     }
 
+    /// Validates everything, then builds the client: bad input never costs a request.
+    func makeClient() throws -> (MatomoClient, SiteSelection) {
+        let instance = try instance()
+        let sites = try sites()
+        let token = try token()
+        let client = try MatomoClient(instance: instance, token: token, configuration: try connection.clientConfiguration())
+        return (client, sites)
+    }
+
+    private func warnIfShared(_ path: String) {
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
+              let mode = attrs[.posixPermissions] as? Int, mode & 0o077 != 0 else { return }
+        printError("warning: the token file \(path) is readable by other users (mode \(String(mode, radix: 8))); run chmod 600 \(path)")
+    }
+}
+
+/// How to talk to Matomo servers.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "Seconds to wait for one answer.")
+    var timeout: Int = 120
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a connection.")
+    var connectTimeout: Int = 10
+
+    @Option(name: .customLong("ca-file"), help: "PEM file of a private CA to trust, besides the system's.")
+    var caFile: String?
+
+    @Option(name: .customLong("max-attempts"), help: "Attempts per request on transient failures (429, 5xx, network).")
+    var maxAttempts: Int = 5
+
+    @Option(help: "Requests in flight at once.")
+    var concurrency: Int = 4
+
+    @Option(name: .customLong("max-requests-per-minute"), help: "Cap on requests a minute (default: Matomo Cloud's published caps for *.matomo.cloud, none otherwise).")
+    var maxRequestsPerMinute: Int?
+
+    @Flag(name: .customLong("no-rate-limit"), help: "No client-side cap, even for Matomo Cloud.")
+    var noRateLimit = false
+
     func clientConfiguration() throws -> ClientConfiguration {
         guard (1...3600).contains(timeout) else { throw CLIError("--timeout must be between 1 and 3600 seconds") }
         guard (1...600).contains(connectTimeout) else { throw CLIError("--connect-timeout must be between 1 and 600 seconds") }
@@ -92,26 +117,32 @@ struct SourceOptions: ParsableArguments {
         return config
     }
 
-    /// Validates everything, then builds the client: bad input never costs a request.
-    func makeClient() throws -> (MatomoClient, Int) {
-        let instance = try instance()
-        let site = try site()
-        let token = try token()
-        let client = try MatomoClient(instance: instance, token: token, configuration: try clientConfiguration())
-        return (client, site)
-    }
-
-    private func warnIfShared(_ path: String) {
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
-              let mode = attrs[.posixPermissions] as? Int, mode & 0o077 != 0 else { return }
-        printError("warning: the token file \(path) is readable by other users (mode \(String(mode, radix: 8))); run chmod 600 \(path)")
-    }
 }
 
 /// Which warehouse.
 struct WarehouseOptions: ParsableArguments {
-    @Option(help: "Warehouse URL: sqlite:<path>.")
-    var warehouse: String = WarehouseURL.defaultURL
+    @Option(help: "Warehouse URL: sqlite:<path> (default: $MATOMO_WAREHOUSE, else sqlite:matomo.sqlite).")
+    var warehouse: String?
+
+    /// Flag, then the environment, then the config file, then the default.
+    func url(config: String? = nil) -> String {
+        warehouse ?? ProcessInfo.processInfo.environment["MATOMO_WAREHOUSE"] ?? config ?? WarehouseURL.defaultURL
+    }
+}
+
+/// How progress and results are printed.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print only errors.")
+    var quiet = false
+
+    @Option(name: .customLong("log-format"), help: "Lines per table run: text or json (JSON lines, for log collectors).")
+    var logFormat: LogFormat = .text
+
+    func printer() -> ProgressPrinter { ProgressPrinter(quiet: quiet, format: logFormat) }
+}
+
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
 }
 
 /// A failure with a one-line message for stderr.

@@ -11,7 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let warehouse = try WarehouseURL.open(store.warehouse, readOnly: true)
+            let warehouse = try WarehouseURL.open(store.url(), readOnly: true)
             let statuses = try await warehouse.status()
             try? await warehouse.close()
             guard !statuses.isEmpty else {
@@ -20,9 +20,10 @@ struct StatusCommand: AsyncParsableCommand {
             }
             let rows: [[String]] = statuses.map { s in
                 [s.instance, String(s.siteId), s.table, s.rows.formatted(), Self.cursorText(s),
-                 s.state.lastSuccessAt ?? "never", s.state.lastError.map { "\($0) (\(s.state.lastErrorAt ?? ""))" } ?? ""]
+                 s.state.lastSuccessAt ?? "never", s.state.nextRunAt ?? "-",
+                 s.state.lastError.map { "\($0) (\(s.state.lastErrorAt ?? ""))" } ?? ""]
             }
-            print(TableFormatter.aligned(columns: ["instance", "site", "table", "rows", "cursor", "last success", "last error"], rows: rows))
+            print(TableFormatter.aligned(columns: ["source", "site", "table", "rows", "cursor", "last success", "next run", "last error"], rows: rows))
         }
     }
 

@@ -6,10 +6,21 @@ import MatomoSync
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Sync tables from Matomo into the warehouse (a backfill first, then incremental runs).")
+        abstract: "Sync tables from Matomo into the warehouse (a backfill first, then incremental runs).",
+        discussion: """
+            With --config, one pass over every table of the file that is due (--all: every table), for
+            cron and CI jobs; flags given on the command line override the file's warehouse.
+            """)
 
     @OptionGroup var source: SourceOptions
     @OptionGroup var store: WarehouseOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Config file (TOML); see the README's \"Run on a schedule\".")
+    var config: String?
+
+    @Flag(help: "With --config: every table, due or not.")
+    var all = false
 
     @Option(help: "Comma-separated tables: visits, visits_summary, actions_summary, referrers, countries.")
     var tables: String = TableName.allCases.map(\.rawValue).joined(separator: ",")
@@ -23,27 +34,44 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("page-size"), help: "Visits per Live API request.")
     var pageSize: Int = 1000
 
-    @Flag(help: "Print only errors.")
-    var quiet = false
+    @Option(name: .customLong("table-prefix"), help: "Prepended to table names, e.g. shop_ for shop_visits.")
+    var tablePrefix: String = ""
 
     func run() async throws {
         try await runReportingErrors {
+            if let config {
+                try await syncConfig(path: config)
+                return
+            }
             var options = SyncOptions()
             options.tables = try TableName.parseList(tables)
             options.fullRefresh = fullRefresh
             options.backfillDays = backfillDays
             options.pageSize = pageSize
+            options.tablePrefix = tablePrefix
             try options.validate()
-            let (client, siteId) = try source.makeClient()
+            let (client, sites) = try source.makeClient()
+            let warehouse: any Warehouse
+            do {
+                warehouse = try WarehouseURL.open(store.url())
+            } catch {
+                await client.shutdown()
+                throw error
+            }
             let signals = StopSignals()
             options.stopRequested = { signals.requested }
-            defer { Task { await client.shutdown() } }
-            let warehouse = try WarehouseURL.open(store.warehouse)
-            let printer = ProgressPrinter(quiet: quiet)
-            let engine = SyncEngine(client: client, warehouse: warehouse, siteId: siteId, options: options, progress: printer)
-            let report: SyncReport
+            let printer = output.printer()
+            var reports: [TableReport] = []
             do {
-                report = try await engine.run()
+                let ids: [Int]
+                switch sites {
+                case .ids(let list): ids = list
+                case .all: ids = try await client.viewableSiteIds()
+                }
+                for id in ids {
+                    let engine = SyncEngine(client: client, warehouse: warehouse, siteId: id, options: options, progress: printer)
+                    reports += try await engine.run().tables
+                }
             } catch {
                 await client.shutdown()
                 try? await warehouse.close()
@@ -51,12 +79,38 @@ struct SyncCommand: AsyncParsableCommand {
             }
             await client.shutdown()
             try? await warehouse.close()
-            printer.finish(report, requests: client.requestTotal, warehouse: warehouse.displayName)
-            if !report.succeeded {
-                let failed = report.tables.filter { !$0.succeeded }
-                for t in failed { printError("error: \(t.table.rawValue): \(t.error ?? "failed")") }
-                throw ExitCode.failure
+            try finish(printer, reports, requests: client.requestTotal, warehouse: warehouse.displayName)
+        }
+    }
+
+    private func syncConfig(path: String) async throws {
+        let file = try ConfigLoader.load(path: path)
+        let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
+        let signals = StopSignals()
+        let printer = output.printer()
+        let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try source.connection.clientConfiguration(),
+                                         progress: printer, stopRequested: { signals.requested })
+        let reports: [TableReport]
+        do {
+            reports = try await runner.runOnce(all: all)
+        } catch {
+            await runner.shutdown()
+            try? await warehouse.close()
+            throw error
+        }
+        await runner.shutdown()
+        try? await warehouse.close()
+        try finish(printer, reports, requests: nil, warehouse: warehouse.displayName)
+    }
+
+    private func finish(_ printer: ProgressPrinter, _ reports: [TableReport], requests: Int?, warehouse: String) throws {
+        let report = SyncReport(tables: reports)
+        printer.finish(report, requests: requests ?? reports.reduce(0) { $0 + $1.requests }, warehouse: warehouse)
+        if !report.succeeded {
+            for t in report.tables where !t.succeeded {
+                printError("error: \(t.physicalTable) (site \(t.siteId)): \(t.error ?? "failed")")
             }
+            throw ExitCode.failure
         }
     }
 }

@@ -72,8 +72,9 @@ public final class SyncEngine: Sendable {
     private func runTable(_ table: TableName, site: SiteInfo) async -> TableReport {
         let started = Date()
         let spec = TableSpec.spec(for: table)
-        let key = StateKey(instance: client.instance.endpoint, siteId: siteId, table: table)
-        var report = TableReport(table: table, siteId: siteId)
+        let key = StateKey(instance: client.instance.endpoint, siteId: siteId, table: table, tablePrefix: options.tablePrefix)
+        let physical = key.physicalTable
+        var report = TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: physical)
         var state = TableState()
         do {
             let stored = try await warehouse.loadState(key)
@@ -82,14 +83,14 @@ public final class SyncEngine: Sendable {
             // unfinished by a killed run is resumed rather than restarted.
             var staged = stored?.phase == .fullRefresh
             if options.fullRefresh, stored != nil, !staged {
-                try await warehouse.dropTable(stagingTableName(table.rawValue))
+                try await warehouse.dropTable(stagingTableName(physical))
                 state.phase = .fullRefresh
                 state.cursor = nil
                 staged = true
             }
             report.fullRefresh = staged
             var run = TableRun(spec: spec, key: key, site: site,
-                               target: staged ? stagingTableName(table.rawValue) : table.rawValue,
+                               target: staged ? stagingTableName(physical) : physical,
                                staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),
                                syncedAt: Timestamps.iso(options.now()))
             switch spec.kind {
@@ -99,9 +100,13 @@ public final class SyncEngine: Sendable {
             run.state.lastSuccessAt = Timestamps.iso(options.now())
             run.state.lastError = nil
             run.state.lastErrorAt = nil
+            run.state.failures = 0
+            if let every = options.every {
+                run.state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: 0))
+            }
             if run.staged {
                 run.state.phase = .incremental
-                try await warehouse.promote(staging: run.target, into: table.rawValue, mergeKey: spec.mergeKey,
+                try await warehouse.promote(staging: run.target, into: physical, mergeKey: spec.mergeKey,
                                             declaredColumns: spec.knownColumns, siteId: siteId, stateKey: key, state: run.state)
             } else {
                 try await warehouse.saveState(key, run.state)
@@ -111,17 +116,16 @@ public final class SyncEngine: Sendable {
         } catch {
             let message = Self.describe(error)
             report.error = message
-            logger.error("\(table.rawValue): \(message)")
-            // Keep the committed cursor; record the failure for `status`.
-            if var latest = try? await warehouse.loadState(key) {
-                latest.lastError = message
-                latest.lastErrorAt = Timestamps.iso(options.now())
-                try? await warehouse.saveState(key, latest)
-            } else {
-                state.lastError = message
-                state.lastErrorAt = Timestamps.iso(options.now())
-                try? await warehouse.saveState(key, state)
+            logger.error("\(physical): \(message)")
+            // Keep the committed cursor; record the failure for `status` and the scheduler's backoff.
+            var latest = (try? await warehouse.loadState(key)) ?? nil ?? state
+            latest.lastError = message
+            latest.lastErrorAt = Timestamps.iso(options.now())
+            latest.failures += 1
+            if let every = options.every {
+                latest.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: latest.failures))
             }
+            try? await warehouse.saveState(key, latest)
         }
         report.seconds = Date().timeIntervalSince(started)
         progress.report(.tableFinished(report))

@@ -14,6 +14,11 @@ public struct SyncOptions: Sendable {
     public var bulkDays = 31
     /// The clock; tests pass a fixed one.
     public var now: @Sendable () -> Date = { Date() }
+    /// Prepended to every table name (`shop_` → `shop_visits`).
+    public var tablePrefix = ""
+    /// Set by scheduled runs: each table's next run is this many seconds after a success (sooner,
+    /// with backoff, after a failure) and is saved with its state.
+    public var every: Int?
     /// Asked between commits: a reason (e.g. "SIGTERM") stops the run after the batch in hand is committed.
     public var stopRequested: @Sendable () -> String? = { nil }
 

@@ -21,6 +21,9 @@ public struct SilentProgress: SyncProgress {
 public struct TableReport: Sendable {
     public var table: TableName
     public var siteId: Int
+    /// The instance's endpoint and the table's name in the warehouse (with its prefix).
+    public var instance = ""
+    public var physicalTable = ""
     public var rows: Int = 0
     public var requests: Int = 0
     public var days: DayRange?
@@ -37,5 +40,6 @@ public struct TableReport: Sendable {
 /// The outcome of a sync run.
 public struct SyncReport: Sendable {
     public var tables: [TableReport]
+    public init(tables: [TableReport]) { self.tables = tables }
     public var succeeded: Bool { tables.allSatisfy(\.succeeded) }
 }

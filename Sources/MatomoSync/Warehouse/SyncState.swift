@@ -3,12 +3,18 @@ public struct StateKey: Sendable, Hashable {
     public var instance: String
     public var siteId: Int
     public var table: TableName
+    /// Prepended to table names (`shop_` → `shop_visits`), so several sources can share a warehouse.
+    public var tablePrefix: String
 
-    public init(instance: String, siteId: Int, table: TableName) {
+    public init(instance: String, siteId: Int, table: TableName, tablePrefix: String = "") {
         self.instance = instance
         self.siteId = siteId
         self.table = table
+        self.tablePrefix = tablePrefix
     }
+
+    /// The table's name in the warehouse, and in `_matomo_sync_state.table_name`.
+    public var physicalTable: String { tablePrefix + table.rawValue }
 }
 
 /// What `_matomo_sync_state` holds for a table. Written in the same transaction as the rows it covers.
@@ -22,14 +28,20 @@ public struct TableState: Sendable, Equatable {
     public var lastSuccessAt: String?
     public var lastError: String?
     public var lastErrorAt: String?
+    /// When the scheduler runs the table next (set by scheduled runs only).
+    public var nextRunAt: String?
+    /// Failed runs in a row; the scheduler backs off on them.
+    public var failures: Int = 0
 
     public init(cursor: String? = nil, phase: Phase = .incremental, lastSuccessAt: String? = nil,
-                lastError: String? = nil, lastErrorAt: String? = nil) {
+                lastError: String? = nil, lastErrorAt: String? = nil, nextRunAt: String? = nil, failures: Int = 0) {
         self.cursor = cursor
         self.phase = phase
         self.lastSuccessAt = lastSuccessAt
         self.lastError = lastError
         self.lastErrorAt = lastErrorAt
+        self.nextRunAt = nextRunAt
+        self.failures = failures
     }
 }
 

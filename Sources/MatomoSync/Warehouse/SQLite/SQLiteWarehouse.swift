@@ -36,10 +36,20 @@ public final class SQLiteWarehouse: Warehouse {
                     last_success_at TEXT,
                     last_error TEXT,
                     last_error_at TEXT,
+                    next_run_at TEXT,
+                    failures INTEGER NOT NULL DEFAULT 0,
                     updated_at TEXT NOT NULL,
                     PRIMARY KEY (instance_url, site_id, table_name)
                 )
                 """)
+            // Warehouses made before scheduling existed lack these columns.
+            let have = Set(try db.columns(in: stateTableName).map(\.name))
+            if !have.contains("next_run_at") {
+                try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN next_run_at TEXT")
+            }
+            if !have.contains("failures") {
+                try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
+            }
         }
     }
 
@@ -47,9 +57,9 @@ public final class SQLiteWarehouse: Warehouse {
         try await read { db in
             guard try db.tableExists(stateTableName) else { return nil }
             let row = try Row.fetchOne(db, sql: """
-                SELECT cursor, phase, last_success_at, last_error, last_error_at FROM \(q(stateTableName))
+                SELECT * FROM \(q(stateTableName))
                 WHERE instance_url = ? AND site_id = ? AND table_name = ?
-                """, arguments: [key.instance, key.siteId, key.table.rawValue])
+                """, arguments: [key.instance, key.siteId, key.physicalTable])
             return row.map(Self.state(from:))
         }
     }
@@ -99,8 +109,7 @@ public final class SQLiteWarehouse: Warehouse {
         try await read { db in
             guard try db.tableExists(stateTableName) else { return [] }
             let rows = try Row.fetchAll(db, sql: """
-                SELECT instance_url, site_id, table_name, cursor, phase, last_success_at, last_error, last_error_at
-                FROM \(q(stateTableName)) ORDER BY instance_url, site_id, table_name
+                SELECT * FROM \(q(stateTableName)) ORDER BY instance_url, site_id, table_name
                 """)
             return try rows.map { row in
                 let table: String = row["table_name"]
@@ -129,21 +138,32 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     public func close() async throws {
-        await unlockSync()
+        syncLock.withLock { s in
+            s.lock?.release()
+            s = (nil, 0)
+        }
         try pool.close()
     }
 
-    private let syncLock = Mutex<FileLock?>(nil)
+    /// The file lock and how many holders in this process share it (the scheduler runs several
+    /// tables at once through one warehouse).
+    private let syncLock = Mutex<(lock: FileLock?, holders: Int)>((nil, 0))
 
     public func lockForSync() async throws {
-        let lock = try FileLock(path: path + ".lock", warehouse: displayName)
-        syncLock.withLock { $0 = lock }
+        try syncLock.withLock { s in
+            if s.lock == nil { s.lock = try FileLock(path: path + ".lock", warehouse: displayName) }
+            s.holders += 1
+        }
     }
 
     public func unlockSync() async {
-        syncLock.withLock {
-            $0?.release()
-            $0 = nil
+        syncLock.withLock { s in
+            guard s.holders > 0 else { return }
+            s.holders -= 1
+            if s.holders == 0 {
+                s.lock?.release()
+                s.lock = nil
+            }
         }
     }
 
@@ -196,13 +216,15 @@ public final class SQLiteWarehouse: Warehouse {
 
     private func saveState(_ db: Database, _ key: StateKey, _ s: TableState) throws {
         try db.execute(sql: """
-            INSERT INTO \(q(stateTableName)) (instance_url, site_id, table_name, cursor, phase, last_success_at, last_error, last_error_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO \(q(stateTableName)) (instance_url, site_id, table_name, cursor, phase, last_success_at, last_error,
+                last_error_at, next_run_at, failures, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (instance_url, site_id, table_name) DO UPDATE SET
                 cursor = excluded.cursor, phase = excluded.phase, last_success_at = excluded.last_success_at,
-                last_error = excluded.last_error, last_error_at = excluded.last_error_at, updated_at = excluded.updated_at
-            """, arguments: [key.instance, key.siteId, key.table.rawValue, s.cursor, s.phase.rawValue,
-                             s.lastSuccessAt, s.lastError, s.lastErrorAt, Timestamps.now()])
+                last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+                next_run_at = excluded.next_run_at, failures = excluded.failures, updated_at = excluded.updated_at
+            """, arguments: [key.instance, key.siteId, key.physicalTable, s.cursor, s.phase.rawValue,
+                             s.lastSuccessAt, s.lastError, s.lastErrorAt, s.nextRunAt, s.failures, Timestamps.now()])
     }
 
     // MARK: Helpers
@@ -234,7 +256,8 @@ public final class SQLiteWarehouse: Warehouse {
 
     static func state(from row: Row) -> TableState {
         TableState(cursor: row["cursor"], phase: TableState.Phase(rawValue: row["phase"] ?? "") ?? .incremental,
-                   lastSuccessAt: row["last_success_at"], lastError: row["last_error"], lastErrorAt: row["last_error_at"])
+                   lastSuccessAt: row["last_success_at"], lastError: row["last_error"], lastErrorAt: row["last_error_at"],
+                   nextRunAt: row["next_run_at"], failures: row["failures"] ?? 0)
     }
 
     static func sqlType(_ type: ColumnType) -> String {

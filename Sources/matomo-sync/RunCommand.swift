@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import MatomoAPI
+import MatomoSync
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Keep the warehouse fresh: run each table of a config file when it is due, until stopped.",
+        discussion: """
+            Next-due times are kept in the warehouse, so a restart does not redo work. A failed table is
+            retried with backoff without holding the others. SIGTERM or SIGINT finish the batch in hand,
+            commit, and exit 0.
+            """)
+
+    @Option(help: "Config file (TOML).")
+    var config: String
+
+    @Option(name: .customLong("max-concurrent-tables"), help: "Tables synced at once.")
+    var maxConcurrentTables: Int = 2
+
+    @OptionGroup var store: WarehouseOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            guard (1...16).contains(maxConcurrentTables) else { throw CLIError("--max-concurrent-tables must be between 1 and 16") }
+            let file = try ConfigLoader.load(path: config)
+            let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
+            let signals = StopSignals()
+            let printer = output.printer()
+            let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try connection.clientConfiguration(),
+                                             progress: printer, maxConcurrentTables: maxConcurrentTables,
+                                             stopRequested: { signals.requested })
+            printer.line("matomo-sync run: \(file.sources.count) source(s) into \(warehouse.displayName); stop with SIGTERM or Ctrl-C")
+            do {
+                try await runner.runForever()
+            } catch {
+                await runner.shutdown()
+                try? await warehouse.close()
+                throw error
+            }
+            await runner.shutdown()
+            try? await warehouse.close()
+            printer.line("stopped by \(signals.requested ?? "request"); every batch started was committed")
+        }
+    }
+}
