@@ -88,7 +88,7 @@ public final class SyncEngine: Sendable {
                 state.cursor = nil
                 staged = true
             }
-            report.fullRefresh = staged
+            report.fullRefresh = staged || options.fullRefresh
             var run = TableRun(spec: spec, key: key, site: site,
                                target: staged ? stagingTableName(physical) : physical,
                                staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),

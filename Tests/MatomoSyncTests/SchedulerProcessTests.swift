@@ -1,0 +1,124 @@
+import Foundation
+import MatomoAPI
+import MatomoFake
+import Testing
+@testable import MatomoSync
+
+/// Config files, many sites and the long-running scheduler, through the real binary.
+@Suite(.serialized) struct SchedulerProcessTests {
+    static func harness() async throws -> SyncHarness {
+        let created = Date().addingTimeInterval(-400 * 86400)
+        let h = try await SyncHarness.start(sites: [
+            FakeSite(id: 1, name: "Shop", timezone: "Europe/Paris", createdAt: created),
+            FakeSite(id: 3, name: "Blog", timezone: "America/New_York", createdAt: created),
+        ], now: Date())
+        h.fake.generateTraffic(siteId: 1, days: 5, visitsPerDay: 10...20, seed: 1)
+        h.fake.generateTraffic(siteId: 3, days: 5, visitsPerDay: 5...10, seed: 2)
+        return h
+    }
+
+    static func writeConfig(_ h: SyncHarness, every: String, visitsEvery: String, sites: String = "[1, 3]") throws -> String {
+        let path = h.folder.appendingPathComponent("matomo-sync.toml").path
+        try """
+            warehouse = "sqlite:\(h.warehousePath())"
+
+            [[source]]
+            url = "\(h.url.absoluteString)"
+            sites = \(sites)
+            token_env = "MATOMO_TOKEN"
+            backfill_days = 5
+            every = "\(every)"
+
+            [source.tables]
+            visits = { method = "incremental", every = "\(visitsEvery)" }
+            countries = { method = "full_refresh" }
+            referrers = false
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let env = ["MATOMO_TOKEN": SyncHarness.token]
+
+    static func jsonLines(_ text: String) -> [[String: Any]] {
+        text.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+    }
+
+    @Test func syncWithAConfigRunsOnlyWhatIsDue() async throws {
+        let h = try await Self.harness()
+        defer { Task { await h.stop() } }
+        let config = try Self.writeConfig(h, every: "1h", visitsEvery: "1h")
+        let first = try await CLIProcess.run(["sync", "--config", config, "--log-format", "json"], environment: Self.env)
+        #expect(first.status == 0, "\(first.stderr)")
+        let runs = Self.jsonLines(first.stderr).filter { $0["table"] != nil }
+        // Four tables (referrers is off) for two sites.
+        #expect(runs.count == 8, "\(first.stderr)")
+        #expect(runs.allSatisfy { $0["status"] as? String == "ok" })
+        #expect(Set(runs.compactMap { $0["site"] as? Int }) == [1, 3])
+        #expect(try await h.int("SELECT COUNT(DISTINCT _site_id) FROM visits") == 2)
+        #expect(try await h.int("SELECT COUNT(*) FROM sqlite_master WHERE name = 'referrers'") == 0)
+        // Nothing is due an instant later: a restart redoes nothing. --all runs everything.
+        let again = try await CLIProcess.run(["sync", "--config", config, "--log-format", "json"], environment: Self.env)
+        #expect(again.status == 0)
+        #expect(Self.jsonLines(again.stderr).filter { $0["table"] != nil }.isEmpty, "\(again.stderr)")
+        let forced = try await CLIProcess.run(["sync", "--config", config, "--all", "--log-format", "json"], environment: Self.env)
+        #expect(Self.jsonLines(forced.stderr).filter { $0["table"] != nil }.count == 8)
+        let status = try await CLIProcess.run(["status", "--warehouse", "sqlite:" + h.warehousePath()])
+        #expect(status.stdout.contains("next run"))
+        #expect(status.stdout.split(separator: "\n").count == 2 + 8, "\(status.stdout)")
+    }
+
+    @Test func theSchedulerRunsTablesOnTheirFrequenciesAndStopsCleanly() async throws {
+        let h = try await Self.harness()
+        defer { Task { await h.stop() } }
+        let config = try Self.writeConfig(h, every: "1h", visitsEvery: "2s")
+        let p = try CLIProcess(["run", "--config", config, "--log-format", "json"], environment: Self.env)
+        // Wait for two cycles of the visits table on both sites.
+        var visitRuns = 0
+        for _ in 0..<200 {
+            try await Task.sleep(for: .milliseconds(100))
+            let text = (try? String(contentsOf: p.errURL, encoding: .utf8)) ?? ""
+            visitRuns = Self.jsonLines(text).filter { $0["table"] as? String == "visits" && $0["status"] as? String == "ok" }.count
+            if visitRuns >= 4 { break }
+        }
+        p.signal(SIGTERM)
+        let r = try await p.wait()
+        #expect(visitRuns >= 4, "\(r.stderr)")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("every batch started was committed"))
+        let runs = Self.jsonLines(r.stderr).filter { $0["table"] != nil }
+        // Tables on a 1h frequency ran once per site; visits (2s) at least twice per site.
+        for table in ["visits_summary", "actions_summary", "countries"] {
+            #expect(runs.filter { $0["table"] as? String == table }.count == 2, "\(table)")
+        }
+        #expect(runs.filter { $0["table"] as? String == "countries" }.allSatisfy { $0["full_refresh"] as? Bool == true || $0["full_refresh"] as? Int == 1 })
+        // State committed: every table of both sites has a success and a next run.
+        let w = try SQLiteWarehouse(path: h.warehousePath(), readOnly: true)
+        let statuses = try await w.status()
+        try await w.close()
+        #expect(statuses.count == 8)
+        #expect(statuses.allSatisfy { $0.state.lastSuccessAt != nil && $0.state.nextRunAt != nil })
+        // A restart redoes nothing that is not due: the 1h tables stay put.
+        let restart = try CLIProcess(["run", "--config", config, "--log-format", "json"], environment: Self.env)
+        try await Task.sleep(for: .milliseconds(1500))
+        restart.signal(SIGINT)
+        let r2 = try await restart.wait()
+        #expect(r2.status == 0, "\(r2.stderr)")
+        #expect(Self.jsonLines(r2.stderr).filter { ($0["table"] as? String ?? "visits") != "visits" }.isEmpty, "\(r2.stderr)")
+    }
+
+    @Test func siteListsAndAllOnTheCommandLine() async throws {
+        let h = try await Self.harness()
+        defer { Task { await h.stop() } }
+        let base = ["sync", "--url", h.url.absoluteString, "--tables", "visits_summary", "--backfill-days", "5",
+                    "--warehouse", "sqlite:" + h.warehousePath()]
+        let listed = try await CLIProcess.run(base + ["--site-id", "1,3"], environment: Self.env)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(try await h.query("SELECT _site_id, COUNT(*) FROM visits_summary GROUP BY 1 ORDER BY 1") == [[.int(1), .int(6)], [.int(3), .int(6)]])
+        let all = try await CLIProcess.run(base + ["--site-id", "all", "--table-prefix", "all_"], environment: Self.env)
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(try await h.int("SELECT COUNT(DISTINCT _site_id) FROM all_visits_summary") == 2)
+        #expect(h.fake.requests().contains { $0.apiMethod == "SitesManager.getSitesIdWithAtLeastViewAccess" })
+    }
+}
