@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/console-kit", from: "4.15.0"),
     ],
     targets: [
         // HTTP client for Matomo's Reporting API: requests, errors, site info, JSON reading.
@@ -58,6 +59,7 @@ let package = Package(
                 "MatomoSync",
                 "MatomoFake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ConsoleKitTerminal", package: "console-kit"),
             ]
         ),
         // Runs the fake Matomo alone, for poking at it with curl.

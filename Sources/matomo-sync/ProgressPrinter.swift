@@ -1,37 +1,42 @@
+import ConsoleKitTerminal
 import Foundation
 import MatomoSync
 import Synchronization
 
-/// Prints sync progress to stderr. On a terminal: a live line per table, rewritten in place, then a
-/// summary line. Elsewhere (cron, systemd, containers): one line per table run, as text or JSON lines.
+/// Prints sync progress. On a terminal: a console-kit progress bar per table (days done, rows), then
+/// a summary line. Elsewhere (cron, systemd, containers): one line per table run on stderr, as text or
+/// JSON lines.
 final class ProgressPrinter: SyncProgress {
     private let quiet: Bool
     private let format: LogFormat
     private let live: Bool
-    private let lastDraw = Mutex<Date>(.distantPast)
+    private let terminal = Terminal()
+    private let bars = Mutex<[String: (bar: ActivityIndicator<ProgressBar>, started: Date)]>([:])
 
     init(quiet: Bool, format: LogFormat = .text) {
         self.quiet = quiet
         self.format = format
-        self.live = format == .text && isatty(STDERR_FILENO) == 1
+        self.live = !quiet && format == .text && isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1
     }
+
+    private func barKey(_ table: TableName, _ site: Int) -> String { "\(site)/\(table.rawValue)" }
 
     func report(_ event: SyncEvent) {
         switch event {
-        case .tableStarted:
-            break
+        case .tableStarted(let table, let site, _):
+            guard live else { return }
+            let bar = terminal.progressBar(title: "\(table.rawValue) (site \(site))")
+            bars.withLock { $0[barKey(table, site)] = (bar, Date()) }
+            bar.start()
         case .progress(let table, let site, let done, let total, let rows):
-            guard live, !quiet else { return }
-            let now = Date()
-            let draw = lastDraw.withLock { last -> Bool in
-                guard now.timeIntervalSince(last) > 0.1 || done == total else { return false }
-                last = now
-                return true
-            }
-            if draw { write("\r\u{1B}[2K" + Self.bar(table.rawValue, site: site, done: done, total: total, rows: rows)) }
+            guard live, let (bar, started) = bars.withLock({ $0[barKey(table, site)] }) else { return }
+            bar.activity.currentProgress = total > 0 ? Double(done) / Double(total) : 1
+            bar.activity.title = "\(table.rawValue) (site \(site)): " + Self.progressText(done: done, total: total, rows: rows, elapsed: Date().timeIntervalSince(started))
         case .tableFinished(let r):
+            if let (bar, _) = bars.withLock({ $0.removeValue(forKey: barKey(r.table, r.siteId)) }) {
+                if r.error == nil { bar.succeed() } else { bar.fail() }
+            }
             if quiet && r.error == nil { return }
-            if live { write("\r\u{1B}[2K") }
             switch format {
             case .json: write(Self.json(r) + "\n")
             case .text: write(Self.text(r) + "\n")
@@ -55,10 +60,15 @@ final class ProgressPrinter: SyncProgress {
         line("synced \(ok)/\(report.tables.count) tables, \(rows.formatted()) rows, \(requests) requests into \(warehouse)")
     }
 
-    static func bar(_ table: String, site: Int, done: Int, total: Int, rows: Int) -> String {
-        let width = 24
-        let filled = total > 0 ? min(width, done * width / total) : 0
-        return "\(pad(table)) [\(String(repeating: "=", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total) days  \(rows.formatted()) rows  site \(site)"
+    /// `120/366 days, 4,210 rows, 830 rows/s, 12 s left`.
+    static func progressText(done: Int, total: Int, rows: Int, elapsed: Double) -> String {
+        var text = "\(done)/\(total) days, \(rows.formatted()) rows"
+        guard elapsed > 0.5 else { return text }
+        text += ", \(Int(Double(rows) / elapsed).formatted()) rows/s"
+        if done > 0, done < total {
+            text += ", \(Int(elapsed * Double(total - done) / Double(done)) + 1) s left"
+        }
+        return text
     }
 
     static func text(_ r: TableReport) -> String {
