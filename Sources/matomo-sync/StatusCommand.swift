@@ -20,10 +20,11 @@ struct StatusCommand: AsyncParsableCommand {
             }
             let rows: [[String]] = statuses.map { s in
                 [s.instance, String(s.siteId), s.table, s.rows.formatted(), Self.cursorText(s),
+                 [s.state.lastSuccessAt, s.state.lastErrorAt].compactMap { $0 }.max() ?? "never",
                  s.state.lastSuccessAt ?? "never", s.state.nextRunAt ?? "-",
                  s.state.lastError.map { "\($0) (\(s.state.lastErrorAt ?? ""))" } ?? ""]
             }
-            print(TableFormatter.aligned(columns: ["source", "site", "table", "rows", "cursor", "last success", "next run", "last error"], rows: rows))
+            print(TableFormatter.aligned(columns: ["source", "site", "table", "rows", "cursor", "last run", "last success", "next run", "last error"], rows: rows))
         }
     }
 

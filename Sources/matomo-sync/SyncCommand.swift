@@ -22,14 +22,14 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "With --config: every table, due or not.")
     var all = false
 
-    @Option(help: "Comma-separated tables: visits, visits_summary, actions_summary, referrers, countries.")
-    var tables: String = TableName.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(help: "Comma-separated tables: visits, visits_summary, actions_summary, referrers, countries (default: all).")
+    var tables: String?
 
     @Flag(name: .customLong("full-refresh"), help: "Reload the backfill window; the old rows stay until the new ones are complete.")
     var fullRefresh = false
 
-    @Option(name: .customLong("backfill-days"), help: "How many days the first sync (or a full refresh) reaches back.")
-    var backfillDays: Int = 365
+    @Option(name: .customLong("backfill-days"), help: "How many days the first sync (or a full refresh) reaches back (default: 365).")
+    var backfillDays: Int?
 
     @Option(name: .customLong("page-size"), help: "Visits per Live API request.")
     var pageSize: Int = 1000
@@ -44,9 +44,9 @@ struct SyncCommand: AsyncParsableCommand {
                 return
             }
             var options = SyncOptions()
-            options.tables = try TableName.parseList(tables)
+            options.tables = try tables.map(TableName.parseList) ?? TableName.allCases
             options.fullRefresh = fullRefresh
-            options.backfillDays = backfillDays
+            options.backfillDays = backfillDays ?? 365
             options.pageSize = pageSize
             options.tablePrefix = tablePrefix
             try options.validate()
@@ -84,7 +84,24 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     private func syncConfig(path: String) async throws {
-        let file = try ConfigLoader.load(path: path)
+        guard source.url == nil, source.siteId == nil, source.tokenFile == nil else {
+            throw CLIError("--config names the sources; leave out --url, --site-id and --token-file, or leave out --config")
+        }
+        var file = try ConfigLoader.load(path: path)
+        // Flags override the file for this pass.
+        let only = try tables.map(TableName.parseList)
+        if let backfillDays {
+            guard (0...SyncOptions.maxBackfillDays).contains(backfillDays) else {
+                throw CLIError("--backfill-days must be between 0 and \(SyncOptions.maxBackfillDays), got \(backfillDays)")
+            }
+        }
+        for i in file.sources.indices {
+            if let only { file.sources[i].tables = file.sources[i].tables.filter { only.contains($0.key) } }
+            if let backfillDays { file.sources[i].backfillDays = backfillDays }
+            if fullRefresh {
+                for key in file.sources[i].tables.keys { file.sources[i].tables[key]?.method = .fullRefresh }
+            }
+        }
         let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
         let signals = StopSignals()
         let printer = output.printer()

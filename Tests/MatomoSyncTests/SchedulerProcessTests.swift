@@ -69,6 +69,24 @@ import Testing
         #expect(status.stdout.split(separator: "\n").count == 2 + 8, "\(status.stdout)")
     }
 
+    @Test func flagsOverrideTheFile() async throws {
+        let h = try await Self.harness()
+        defer { Task { await h.stop() } }
+        let config = try Self.writeConfig(h, every: "1h", visitsEvery: "1h")
+        let other = h.folder.appendingPathComponent("other.sqlite").path
+        let r = try await CLIProcess.run(["sync", "--config", config, "--tables", "visits_summary", "--backfill-days", "2",
+                                          "--warehouse", "sqlite:" + other, "--log-format", "json"], environment: Self.env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let runs = Self.jsonLines(r.stderr).filter { $0["table"] != nil }
+        #expect(runs.map { $0["table"] as? String } == ["visits_summary", "visits_summary"])
+        #expect(runs.allSatisfy { ($0["days"] as? String)?.contains(",") == true })
+        #expect(FileManager.default.fileExists(atPath: other))
+        #expect(!FileManager.default.fileExists(atPath: h.warehousePath()))
+        let mixed = try await CLIProcess.run(["sync", "--config", config, "--url", h.url.absoluteString], environment: Self.env)
+        #expect(mixed.status == 1)
+        #expect(mixed.stderr.contains("leave out --url"))
+    }
+
     @Test func theSchedulerRunsTablesOnTheirFrequenciesAndStopsCleanly() async throws {
         let h = try await Self.harness()
         defer { Task { await h.stop() } }

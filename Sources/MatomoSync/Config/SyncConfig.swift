@@ -40,6 +40,11 @@ public struct SourceConfig: Sendable {
 
 /// A table's sync method and frequency.
 public struct TablePlan: Sendable, Equatable {
+    public init(method: Method, every: Int) {
+        self.method = method
+        self.every = every
+    }
+
     public enum Method: String, Sendable { case incremental, fullRefresh = "full_refresh" }
     public var method: Method
     public var every: Int
