@@ -69,15 +69,12 @@ struct DemoCommand: AsyncParsableCommand {
         let store = try WarehouseURL.open(warehouse)
         let printer = ProgressPrinter(quiet: false)
         let engine = SyncEngine(client: client, warehouse: store, siteId: 1, options: options, progress: printer)
-        let report: SyncReport
-        do {
-            report = try await engine.run()
-        } catch {
+        let report = try await withCleanup {
+            try await engine.run()
+        } cleanup: {
             await client.shutdown()
-            throw error
+            try? await store.close()
         }
-        await client.shutdown()
-        try? await store.close()
         printer.finish(report, requests: client.requestTotal, warehouse: store.displayName)
         return report.succeeded
     }

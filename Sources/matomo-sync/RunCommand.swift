@@ -34,15 +34,12 @@ struct RunCommand: AsyncParsableCommand {
                                              progress: printer, maxConcurrentTables: maxConcurrentTables,
                                              stopRequested: { signals.requested })
             printer.line("matomo-sync run: \(file.sources.count) source(s) into \(warehouse.displayName); stop with SIGTERM or Ctrl-C")
-            do {
+            try await withCleanup {
                 try await runner.runForever()
-            } catch {
+            } cleanup: {
                 await runner.shutdown()
                 try? await warehouse.close()
-                throw error
             }
-            await runner.shutdown()
-            try? await warehouse.close()
             printer.line("stopped by \(signals.requested ?? "request"); every batch started was committed")
         }
     }

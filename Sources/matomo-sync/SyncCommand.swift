@@ -61,24 +61,22 @@ struct SyncCommand: AsyncParsableCommand {
             let signals = StopSignals()
             options.stopRequested = { signals.requested }
             let printer = output.printer()
-            var reports: [TableReport] = []
-            do {
+            let reports = try await withCleanup {
                 let ids: [Int]
                 switch sites {
                 case .ids(let list): ids = list
                 case .all: ids = try await client.viewableSiteIds()
                 }
+                var reports: [TableReport] = []
                 for id in ids {
                     let engine = SyncEngine(client: client, warehouse: warehouse, siteId: id, options: options, progress: printer)
                     reports += try await engine.run().tables
                 }
-            } catch {
+                return reports
+            } cleanup: {
                 await client.shutdown()
                 try? await warehouse.close()
-                throw error
             }
-            await client.shutdown()
-            try? await warehouse.close()
             try finish(printer, reports, requests: client.requestTotal, warehouse: warehouse.displayName)
         }
     }
@@ -107,16 +105,12 @@ struct SyncCommand: AsyncParsableCommand {
         let printer = output.printer()
         let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try source.connection.clientConfiguration(),
                                          progress: printer, stopRequested: { signals.requested })
-        let reports: [TableReport]
-        do {
-            reports = try await runner.runOnce(all: all)
-        } catch {
+        let reports = try await withCleanup {
+            try await runner.runOnce(all: all)
+        } cleanup: {
             await runner.shutdown()
             try? await warehouse.close()
-            throw error
         }
-        await runner.shutdown()
-        try? await warehouse.close()
         try finish(printer, reports, requests: nil, warehouse: warehouse.displayName)
     }
 

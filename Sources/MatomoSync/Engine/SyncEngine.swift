@@ -30,7 +30,7 @@ public final class SyncEngine: Sendable {
         guard siteId > 0 else { throw SyncError.invalidInput("--site-id must be a positive integer, got \(siteId)") }
         try await warehouse.prepare()
         try await warehouse.lockForSync()
-        do {
+        return try await withCleanup {
             let site = try await client.site(id: siteId)
             var reports: [TableReport] = []
             for table in options.tables {
@@ -38,11 +38,9 @@ public final class SyncEngine: Sendable {
                 reports.append(await runTable(table, site: site))
             }
             try checkStop()
-            await warehouse.unlockSync()
             return SyncReport(tables: reports)
-        } catch {
+        } cleanup: {
             await warehouse.unlockSync()
-            throw error
         }
     }
 

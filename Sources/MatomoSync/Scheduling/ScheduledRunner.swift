@@ -71,13 +71,10 @@ public final class ScheduledRunner: Sendable {
     public func runOnce(all: Bool = false) async throws -> [TableReport] {
         try await warehouse.prepare()
         try await warehouse.lockForSync()
-        do {
-            let reports = try await runDue(try await jobs(), all: all)
+        return try await withCleanup {
+            try await runDue(try await jobs(), all: all)
+        } cleanup: {
             await warehouse.unlockSync()
-            return reports
-        } catch {
-            await warehouse.unlockSync()
-            throw error
         }
     }
 
@@ -85,12 +82,10 @@ public final class ScheduledRunner: Sendable {
     public func runForever(pollInterval: Duration = .seconds(1)) async throws {
         try await warehouse.prepare()
         try await warehouse.lockForSync()
-        do {
+        try await withCleanup {
             try await loop(pollInterval: pollInterval)
+        } cleanup: {
             await warehouse.unlockSync()
-        } catch {
-            await warehouse.unlockSync()
-            throw error
         }
     }
 
