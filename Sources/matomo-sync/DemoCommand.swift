@@ -31,7 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
             fake.generateTraffic(siteId: 1, days: days, visitsPerDay: max(1, visitsPerDay / 2)...(visitsPerDay * 3 / 2), seed: 42)
             let url = try await fake.start()
             defer { Task { await fake.stop() } }
-            print("Started a fake Matomo at \(url) with \(fake.visits(siteId: 1).count.formatted()) visits over \(days) days (site 1, Europe/Paris).")
+            say("Started a fake Matomo at \(url) with \(fake.visits(siteId: 1).count.formatted()) visits over \(days) days (site 1, Europe/Paris).")
 
             if warehouse.hasPrefix("sqlite:") {
                 let path = String(warehouse.dropFirst("sqlite:".count))
@@ -40,9 +40,9 @@ struct DemoCommand: AsyncParsableCommand {
             var options = SyncOptions()
             options.backfillDays = days
 
-            print("\nFirst sync: a \(days)-day backfill of all five tables into \(warehouse)")
+            say("\nFirst sync: a \(days)-day backfill of all five tables into \(warehouse)")
             let first = try await sync(url: url, token: token, options: options)
-            print("\nSecond sync: incremental, only what is new (and the 3-day trailing window for reports)")
+            say("\nSecond sync: incremental, only what is new (and the 3-day trailing window for reports)")
             let second = try await sync(url: url, token: token, options: options)
             await fake.stop()
             guard first && second else { throw ExitCode.failure }
@@ -54,11 +54,11 @@ struct DemoCommand: AsyncParsableCommand {
                 ("Visits by country (visit log)", "SELECT country, COUNT(*) AS visits, ROUND(AVG(visit_duration)) AS avg_seconds FROM visits GROUP BY country ORDER BY visits DESC LIMIT 5"),
             ]
             for (title, sql) in queries {
-                print("\n\(title):\n$ matomo-sync query \"\(sql)\" --warehouse \(warehouse)")
-                print(TableFormatter.render(try await store.query(sql), as: .table))
+                say("\n\(title):\n$ matomo-sync query \"\(sql)\" --warehouse \(warehouse)")
+                say(TableFormatter.render(try await store.query(sql), as: .table))
             }
             try? await store.close()
-            print("\nTry it yourself: matomo-sync status --warehouse \(warehouse)")
+            say("\nTry it yourself: matomo-sync status --warehouse \(warehouse)")
         }
     }
 
@@ -78,4 +78,10 @@ struct DemoCommand: AsyncParsableCommand {
         printer.finish(report, requests: client.requestTotal, warehouse: store.displayName)
         return report.succeeded
     }
+}
+
+/// Writes to stdout at once (not through stdio's buffer), so the demo's headings stay in order with
+/// the progress lines on stderr even when both go to a pipe.
+private func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
