@@ -8,9 +8,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Keep the warehouse fresh: run each table of a config file when it is due, until stopped.",
         discussion: """
-            Next-due times are kept in the warehouse, so a restart does not redo work. A failed table is
-            retried with backoff without holding the others. SIGTERM or SIGINT finish the batch in hand,
-            commit, and exit 0.
+            Next-due times are kept in the warehouse, so a restart does not redo work. A failed table is retried with backoff without holding the others. SIGTERM or SIGINT finish the batch in hand, commit, and exit 0.
             """)
 
     @Option(help: "Config file (TOML).")

@@ -8,8 +8,7 @@ struct SyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Sync tables from Matomo into the warehouse (a backfill first, then incremental runs).",
         discussion: """
-            With --config, one pass over every table of the file that is due (--all: every table), for
-            cron and CI jobs; flags given on the command line override the file's warehouse.
+            With --config, one pass over every table of the file that is due (--all: every table), for cron and CI jobs; flags given on the command line override the file's warehouse.
             """)
 
     @OptionGroup var source: SourceOptions
