@@ -117,9 +117,9 @@ struct SyncCommand: AsyncParsableCommand {
         let report = SyncReport(tables: reports)
         printer.finish(report, requests: requests ?? reports.reduce(0) { $0 + $1.requests }, warehouse: warehouse)
         if !report.succeeded {
-            for t in report.tables where !t.succeeded {
-                printError("error: \(t.physicalTable) (site \(t.siteId)): \(t.error ?? "failed")")
-            }
+            let failed = report.tables.filter { !$0.succeeded }
+            let names = failed.map { "\($0.physicalTable) (site \($0.siteId))" }.joined(separator: ", ")
+            printError("error: \(failed.count) of \(report.tables.count) tables failed: \(names); the reasons are above, committed rows are kept and the next run resumes")
             throw ExitCode.failure
         }
     }

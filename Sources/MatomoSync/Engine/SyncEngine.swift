@@ -114,7 +114,6 @@ public final class SyncEngine: Sendable {
         } catch {
             let message = Self.describe(error)
             report.error = message
-            logger.error("\(physical): \(message)")
             // Keep the committed cursor; record the failure for `status` and the scheduler's backoff.
             var latest = (try? await warehouse.loadState(key)) ?? nil ?? state
             latest.lastError = message
