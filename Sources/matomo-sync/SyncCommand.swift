@@ -26,6 +26,10 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Print only errors.")
     var quiet = false
 
+    @Flag(name: .customLong("day-by-day"),
+          help: ArgumentHelp("One request per table and per day, one at a time (the benchmark's baseline).", visibility: .hidden))
+    var dayByDay = false
+
     func run() async throws {
         try await runReportingErrors {
             var options = SyncOptions()
@@ -33,6 +37,11 @@ struct SyncCommand: AsyncParsableCommand {
             options.fullRefresh = fullRefresh
             options.backfillDays = backfillDays
             options.pageSize = pageSize
+            if dayByDay {
+                options.strategy = .dayByDay
+                options.rangeDays = 1
+                options.bulkDays = 1
+            }
             try options.validate()
             let (client, siteId) = try source.makeClient()
             defer { Task { await client.shutdown() } }
