@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "MatomoAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -9,6 +9,9 @@ import MatomoSync
 //   swift run -c release matomo-bench [--visits 100000] [--days 365] [--latency-ms 50] [--row-cost-ms 0.4]
 //                                     [--concurrency 4] [--page-size 1000] [--no-baseline] [--keep]
 
+if CommandLine.arguments.dropFirst().first == "--measure-child" {
+    ChildRun.measureMain(Array(CommandLine.arguments.dropFirst(2)))
+}
 let settings = BenchSettings.parse(Array(CommandLine.arguments.dropFirst()))
 let binary = try SyncBinary.locate()
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-bench-\(getpid())")

@@ -18,7 +18,13 @@ extension SyncEngine {
         run.report.days = window
         progress.report(.tableStarted(.visits, siteId: siteId, daysTotal: window.count))
 
-        let counts = try await visitCounts(window, requests: &run.report.requests)
+        // Counts only plan the fetching: without them every segment is walked page after page.
+        var counts: [LocalDay: Int] = [:]
+        do {
+            counts = try await visitCounts(window, requests: &run.report.requests)
+        } catch let error as MatomoError where error.apiErrorKind == .pluginDisabled || error.apiErrorKind == .noViewAccess {
+            logger.warning("visits: no day counts (\(error)); fetching page after page")
+        }
         let segments = VisitSegmenter.segments(VisitSegmenter.fill(window, with: counts),
                                                target: options.pageSize * options.pagesPerSegment)
         var walk = VisitWalk(cursor: stored ?? VisitCursor(timestamp: window.first.start(in: zone) - 1, seenAtTimestamp: 0, day: window.first),
@@ -137,6 +143,8 @@ struct VisitWalk {
     private var currentSegment = -1
     private var dayBounds: Range<Int64> = 0..<0
     private var dayText = ""
+    private var timestampPosition = 0
+    private var idPosition = 0
 
     init(cursor: VisitCursor, cutoff: Int64, zone: TimeZone) {
         self.cursor = cursor
@@ -151,14 +159,14 @@ struct VisitWalk {
     mutating func take(_ visits: [JSONRow], in bounds: Range<Int64>, segment: Int = -1,
                        store: (JSONRow, String) throws -> Void) throws -> Int? {
         for (i, visit) in visits.enumerated() {
-            guard let ts = visit.field("serverTimestamp")?.intValue else {
+            guard let ts = visit.field("serverTimestamp", hint: &timestampPosition)?.intValue else {
                 throw MatomoError.unexpectedAnswer(method: "Live.getLastVisitsDetails", detail: "a visit has no serverTimestamp")
             }
             // Before: yesterday's visits that `date=today` adds. At or after the end: Matomo's end
             // bound is inclusive, so a visit at the next midnight is the next segment's.
             guard bounds.contains(ts) else { continue }
             if ts > cutoff { return visits.count - i }
-            let id = visit.field("idVisit")?.intValue ?? -1
+            let id = visit.field("idVisit", hint: &idPosition)?.intValue ?? -1
             if ts == cursor.timestamp {
                 guard idsAtCursor.insert(id).inserted else { continue }
             } else if ts > cursor.timestamp {
