@@ -125,9 +125,11 @@ struct VisitPageJob: Sendable {
         }
         params += [("filter_sort_order", "asc"), ("filter_limit", String(limit)), ("minTimestamp", String(minTimestamp))]
         if offset > 0 { params.append(("filter_offset", String(offset))) }
-        let body = try await client.call("Live.getLastVisitsDetails", params)
-        // Parsed here, off the writer's path, while earlier pages are being written.
-        return try ReportParsing.visits(body, method: "Live.getLastVisitsDetails")
+        // Parsed here, off the writer's path, while earlier pages are being written; the parse is
+        // also the body's only validation pass.
+        return try await client.call("Live.getLastVisitsDetails", params) { body in
+            try ReportParsing.visits(body, method: "Live.getLastVisitsDetails")
+        }
     }
 }
 
