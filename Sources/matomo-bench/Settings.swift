@@ -67,11 +67,13 @@ enum SyncBinary {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["swift", "build", "-c", configuration, "--product", "matomo-sync"]
         // Always (re)built, so a stale binary is never measured; a no-op when up to date.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         say("building matomo-sync (\(configuration))...")
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: sibling) else {
-            throw BenchError("cannot build matomo-sync: run `swift build -c release` first")
+            throw BenchError("cannot build matomo-sync: run `swift build -c release --product matomo-sync` to see why")
         }
         return sibling
     }

@@ -28,7 +28,7 @@ struct RunResult {
 
 enum Summary {
     static func table(backfill: RunResult, incremental: RunResult, baseline: RunResult?) -> String {
-        var rows = [["run", "requests", "of which reports", "wall s", "CPU s", "peak RSS", "visits/s (wall)", "visits/CPU s"]]
+        var rows = [["run", "requests", "reports + day counts", "wall s", "CPU s", "peak RSS", "visits/s (wall)", "visits/CPU s"]]
         func row(_ r: RunResult, visits: Int) -> [String] {
             [r.name, String(r.totalRequests), String(r.aggregateRequests), String(format: "%.2f", r.cost.wall),
              String(format: "%.2f", r.cost.cpu), megabytes(r.cost.maxRSS),
