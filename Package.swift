@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "matomo-sync", targets: ["matomo-sync"]),
         .executable(name: "matomo-fake", targets: ["matomo-fake"]),
+        .executable(name: "matomo-bench", targets: ["matomo-bench"]),
         .library(name: "MatomoSync", targets: ["MatomoSync"]),
         .library(name: "MatomoFake", targets: ["MatomoFake"]),
     ],
@@ -42,6 +43,7 @@ let package = Package(
                 "MatomoAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -66,6 +68,11 @@ let package = Package(
         .executableTarget(
             name: "matomo-fake",
             dependencies: ["MatomoFake"]
+        ),
+        // The benchmark: the fake Matomo with a year of visits, the built `matomo-sync` as a child process.
+        .executableTarget(
+            name: "matomo-bench",
+            dependencies: ["MatomoFake", "MatomoSync"]
         ),
         .testTarget(
             name: "MatomoFakeTests",

@@ -68,11 +68,39 @@ public final class MatomoClient: Sendable {
     /// Transient failures are retried with exponential backoff and jitter, honouring `Retry-After`.
     public func call(_ method: String, _ parameters: [(String, String)] = [],
                      body extraBody: [(String, String)] = []) async throws -> [UInt8] {
+        try await call(method, parameters, body: extraBody, validate: true) { $0 }
+    }
+
+    /// Calls `method` and reads the body with `decode`, which checks the JSON as it reads it: one pass
+    /// over a big answer instead of two. A body `decode` finds malformed (`MatomoError.invalidJSON`,
+    /// a cut-off answer) is retried like any transient failure.
+    public func call<T>(_ method: String, _ parameters: [(String, String)] = [], body extraBody: [(String, String)] = [],
+                        decode: ([UInt8]) throws -> T) async throws -> T {
+        try await call(method, parameters, body: extraBody, validate: false, decode: decode)
+    }
+
+    private func call<T>(_ method: String, _ parameters: [(String, String)], body extraBody: [(String, String)],
+                         validate: Bool, decode: ([UInt8]) throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await callOnce(method, parameters, extraBody)
+                let bytes = try await callOnce(method, parameters, extraBody, validate: validate)
+                do {
+                    return try decode(bytes)
+                } catch let error as MatomoError {
+                    if case .invalidJSON = error { throw RetryableFailure(error: error, retryAfter: nil) }
+                    // An unexpected shape may only be the start of a cut-off body: check the whole
+                    // body (on this failure path only) before calling it final.
+                    var reader = JSONReader(bytes)
+                    do {
+                        try reader.skipValue()
+                        try reader.expectEnd()
+                    } catch let broken as JSONReadError {
+                        throw RetryableFailure(error: .invalidJSON(method: method, detail: broken.description), retryAfter: nil)
+                    }
+                    throw error
+                }
             } catch let failure as RetryableFailure {
                 guard attempt < configuration.maxAttempts, !Task.isCancelled else { throw failure.error }
                 let delay = backoff(attempt: attempt, retryAfter: failure.retryAfter)
@@ -135,7 +163,7 @@ public final class MatomoClient: Sendable {
     }
 
     private func callOnce(_ method: String, _ parameters: [(String, String)],
-                          _ extraBody: [(String, String)]) async throws -> [UInt8] {
+                          _ extraBody: [(String, String)], validate: Bool) async throws -> [UInt8] {
         let query = [("module", "API"), ("method", method), ("format", "JSON")] + parameters
         var request = HTTPClientRequest(url: instance.endpoint + "?" + FormEncoding.encode(query))
         request.method = .POST
@@ -163,11 +191,11 @@ public final class MatomoClient: Sendable {
             throw classify(transportError: error, method: method)
         }
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        return try check(bytes, status: status, headers: headers, method: method)
+        return try check(bytes, status: status, headers: headers, method: method, validate: validate)
     }
 
-    /// Turns an answer into bytes or the right error.
-    private func check(_ bytes: [UInt8], status: Int, headers: HTTPHeaders, method: String) throws -> [UInt8] {
+    /// Turns an answer into bytes or the right error; `validate`: checks the whole body is JSON.
+    private func check(_ bytes: [UInt8], status: Int, headers: HTTPHeaders, method: String, validate: Bool) throws -> [UInt8] {
         let retryAfter = headers.first(name: "Retry-After").flatMap { Int($0) }.map { Duration.seconds($0) }
         if (300..<400).contains(status) {
             throw MatomoError.redirected(method: method, status: status,
@@ -186,8 +214,10 @@ public final class MatomoClient: Sendable {
         // One pass over the whole body: a cut-off answer is caught here and retried.
         var reader = JSONReader(bytes)
         do {
-            try reader.skipValue()
-            try reader.expectEnd()
+            if validate || status >= 400 {
+                try reader.skipValue()
+                try reader.expectEnd()
+            }
         } catch let error as JSONReadError {
             let failure = status >= 400 ? MatomoError.httpStatus(method: method, status: status, snippet: snippet(bytes))
                 : MatomoError.invalidJSON(method: method, detail: error.description)

@@ -57,9 +57,11 @@ extension FakeMatomo {
         let context = makeContext(authenticated: authenticated)
         do {
             let answer = try APIDispatcher.call(params, context)
+            await simulateServerCost(answer)
             if json {
                 switch answer {
                 case .bytes(let bytes): return Self.json(200, bytes)
+                case .visits(let stream) where stream.count <= VisitStream.chunkSize: return Self.json(200, stream.materialize())
                 case .visits(let stream): return Self.streamed(stream)
                 }
             }
@@ -70,6 +72,12 @@ extension FakeMatomo {
         } catch {
             return Self.error(error, json: json)
         }
+    }
+
+    /// A real Matomo's time grows with the visits it loads: `rowCost` per visit of a Live answer.
+    private func simulateServerCost(_ answer: APIOutput) async {
+        guard case .visits(let stream) = answer, configuration.rowCost > .zero, stream.count > 0 else { return }
+        try? await Task.sleep(for: configuration.rowCost * stream.count)
     }
 
     private static func error(_ error: MatomoError, json: Bool) -> Response {

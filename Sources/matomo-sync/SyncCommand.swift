@@ -36,6 +36,10 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("table-prefix"), help: "Prepended to table names, e.g. shop_ for shop_visits.")
     var tablePrefix: String = ""
 
+    @Flag(name: .customLong("day-by-day"),
+          help: ArgumentHelp("One request per table and per day, one at a time (the benchmark's baseline).", visibility: .hidden))
+    var dayByDay = false
+
     func run() async throws {
         try await runReportingErrors {
             if let config {
@@ -48,6 +52,11 @@ struct SyncCommand: AsyncParsableCommand {
             options.backfillDays = backfillDays ?? 365
             options.pageSize = pageSize
             options.tablePrefix = tablePrefix
+            if dayByDay {
+                options.strategy = .dayByDay
+                options.rangeDays = 1
+                options.bulkDays = 1
+            }
             try options.validate()
             let (client, sites) = try source.makeClient()
             let warehouse: any Warehouse

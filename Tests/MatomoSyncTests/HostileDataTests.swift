@@ -10,17 +10,20 @@ import Testing
         #"[{"idSite":1,"idVisit":\#(id),"visitorId":"abcdef0123456789","serverTimestamp":\#(ts),"actionDetails":[]\#(extra)}]"#
     }
 
-    /// A fake whose Live answer is exactly `body` for the day that holds `ts`, and `[]` otherwise.
+    /// A fake whose Live answer is exactly `body` for the first page that can hold `ts`, and `[]` otherwise.
     static func harness(body: @escaping @Sendable (Int) -> [UInt8]) async throws -> (SyncHarness, Int) {
         let ts = Int(SyncHarness.defaultNow.timeIntervalSince1970) - 86400
-        let day = LocalDay.containing(epochSeconds: Int64(ts), in: TimeZone(identifier: "Europe/Paris")!).description
         let h = try await SyncHarness.start {
             $0.answerOverride = { method, params in
                 guard method == "Live.getLastVisitsDetails" else { return nil }
-                let served = params["date"] == day && (Int(params["minTimestamp"] ?? "0") ?? 0) < ts && params["filter_offset"] == nil
+                // The first page that can hold the visit gets the hostile body; any other page is empty.
+                let served = (Int(params["minTimestamp"] ?? "0") ?? 0) < ts && (params["filter_offset"] ?? "0") == "0"
                 return FakeAnswer(body: served ? body(ts) : Array("[]".utf8))
             }
         }
+        // A plain visit at the same second, so the reports (which the sync reads to plan its pages)
+        // show one visit that day.
+        h.fake.addVisits([FakeVisit(idVisit: 1, siteId: 1, firstActionTimestamp: ts - 10, lastActionTimestamp: ts)])
         return (h, ts)
     }
 

@@ -21,6 +21,21 @@ import Testing
         #expect(first.count > 80)
     }
 
+    @Test func rowsWithChangingKeysAndIntegerEdges() throws {
+        // Keys are reused from the previous row by position: a changed, longer, shorter or escaped key
+        // at the same position must still read as itself.
+        let text = #"[{"serverDatePrettyFirstAction":1,"bb":2},{"serverDatePrettyFirstActioN":3,"bbb":4},{"serverDatePrettyFirstAction":5,"b":6},{"a\"b":7,"bb":8},{"a\"b":9},{"n":-12,"m":123456789012345678,"o":9223372036854775807,"p":-0}]"#
+        var reader = JSONReader(Array(text.utf8))
+        var rows: [JSONRow] = []
+        try reader.readArray { r in rows.append(try r.readRow()) }
+        try reader.expectEnd()
+        #expect(rows.map { $0.map(\.key) } == [["serverDatePrettyFirstAction", "bb"], ["serverDatePrettyFirstActioN", "bbb"],
+                                                ["serverDatePrettyFirstAction", "b"], ["a\"b", "bb"], ["a\"b"], ["n", "m", "o", "p"]])
+        #expect(rows[5].map(\.value) == [.int(-12), .int(123456789012345678), .int(Int64.max), .int(0)])
+        var cut = JSONReader(Array(#"[{"a":1},{"a":2}"#.utf8))
+        #expect(throws: JSONReadError.self) { try cut.readArray { r in _ = try r.readRow() } }
+    }
+
     @Test func decodesEscapesSurrogatesAndBigNumbers() throws {
         var reader = JSONReader(Array(#"{"a":"x\"y\\z\/\n\u00e9\ud83d\ude00","b":123456789012345678901234,"c":-1.5e3,"d":true,"e":[1,[2,{"f":null}]]}"#.utf8))
         let row = try reader.readRow()

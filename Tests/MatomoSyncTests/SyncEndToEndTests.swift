@@ -239,6 +239,45 @@ import Testing
         }
     }
 
+    @Test func dayByDayBaselineStoresTheSameRows() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 12, visitsPerDay: 0...90, seed: 17)
+        var baseline = h.options(backfillDays: 12, pageSize: 40)
+        baseline.strategy = .dayByDay
+        baseline.rangeDays = 1
+        baseline.bulkDays = 1
+        let (slow, slowRequests) = try await h.sync(baseline, warehouse: "baseline")
+        let (fast, fastRequests) = try await h.sync(h.options(backfillDays: 12, pageSize: 40), warehouse: "segmented")
+        #expect(slow.succeeded && fast.succeeded)
+        #expect(fastRequests.values.reduce(0, +) * 2 < slowRequests.values.reduce(0, +))
+        for sql in ["SELECT id_visit, _date, server_timestamp, action_details FROM visits ORDER BY id_visit",
+                    "SELECT _date, nb_visits FROM visits_summary ORDER BY _date",
+                    "SELECT _date, referer_type, label, nb_visits FROM referrers ORDER BY 1, 2, 3"] {
+            let a = try await h.query(sql, warehouse: "baseline")
+            #expect(a.count > 12)
+            #expect(try await h.query(sql, warehouse: "segmented") == a, "\(sql)")
+        }
+    }
+
+    @Test func visitsWithoutDayCountsAreWalkedPageAfterPage() async throws {
+        let h = try await SyncHarness.start(disabledMethods: ["VisitsSummary.get"])
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 6, visitsPerDay: 20...50, seed: 19)
+        let (report, _) = try await h.sync(h.options([.visits], backfillDays: 6, pageSize: 25))
+        #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
+        let paris = TimeZone(identifier: "Europe/Paris")!
+        let since = Date(timeIntervalSince1970: TimeInterval(LocalDay.containing(h.clock.now, in: paris).adding(days: -6).start(in: paris)))
+        let expected = h.expectedVisitIDs(since: since)
+        #expect(expected.count > 100)
+        let stored = try await h.query("SELECT id_visit FROM visits").compactMap { row -> Int? in
+            if case .int(let v) = row[0] { return Int(v) }
+            return nil
+        }
+        #expect(stored.count == expected.count)
+        #expect(Set(stored) == expected)
+    }
+
     @Test func aFailingTableDoesNotStopTheOthers() async throws {
         let h = try await SyncHarness.start(disabledMethods: ["Live.getLastVisitsDetails"])
         defer { Task { await h.stop() } }

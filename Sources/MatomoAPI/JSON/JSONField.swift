@@ -43,4 +43,13 @@ extension Array where Element == (key: String, value: JSONField) {
         for pair in self where pair.key == key { return pair.value }
         return nil
     }
+
+    /// The first field with this key, looked for first at `hint`, which is updated: rows of one
+    /// answer share their key order, so the next row usually has it at the same place.
+    public func field(_ key: String, hint: inout Int) -> JSONField? {
+        if hint < count, self[hint].key == key { return self[hint].value }
+        guard let i = firstIndex(where: { $0.key == key }) else { return nil }
+        hint = i
+        return self[i].value
+    }
 }

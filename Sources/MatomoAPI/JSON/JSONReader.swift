@@ -18,6 +18,9 @@ public struct JSONReadError: Error, Sendable, CustomStringConvertible {
 public struct JSONReader {
     @usableFromInline let bytes: [UInt8]
     @usableFromInline var pos: Int
+    /// Keys of the last row read, by position: rows of one answer repeat them, and reusing the String
+    /// saves an allocation for each key longer than 15 bytes.
+    private var recentKeys: [String] = []
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -82,11 +85,41 @@ public struct JSONReader {
     /// An object as ordered fields, scalars decoded and nested values kept raw.
     public mutating func readRow() throws -> JSONRow {
         var row: JSONRow = []
-        row.reserveCapacity(96)
-        try readObject { reader, key in
-            row.append((key, try reader.readField()))
+        row.reserveCapacity(max(16, recentKeys.count))
+        try expect(UInt8(ascii: "{"))
+        skipWhitespace()
+        if consume(UInt8(ascii: "}")) { return row }
+        while true {
+            skipWhitespace()
+            let key = try readKey(at: row.count)
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            row.append((key, try readField()))
+            skipWhitespace()
+            if consume(UInt8(ascii: ",")) { continue }
+            try expect(UInt8(ascii: "}"))
+            return row
         }
-        return row
+    }
+
+    /// A key, reused from the previous row's key at the same position when the bytes are the same.
+    private mutating func readKey(at position: Int) throws -> String {
+        if position < recentKeys.count, pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") {
+            var known = recentKeys[position]
+            let start = pos + 1
+            let length = known.utf8.count
+            let matches = length > 0 && start + length < bytes.count && bytes[start + length] == UInt8(ascii: "\"")
+                && known.withUTF8 { k in bytes.withUnsafeBufferPointer { b in memcmp(b.baseAddress! + start, k.baseAddress!, length) == 0 } }
+            if matches {
+                pos = start + length + 1
+                return known
+            }
+        }
+        let key = try readString()
+        // Only keys without escapes can be recognised by their bytes.
+        let reusable = !key.utf8.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") } ? key : ""
+        if position < recentKeys.count { recentKeys[position] = reusable } else if position == recentKeys.count { recentKeys.append(reusable) }
+        return key
     }
 
     /// Any value: scalars decoded, arrays and objects as raw text.
@@ -118,15 +151,23 @@ public struct JSONReader {
         try expect(UInt8(ascii: "\""))
         let start = pos
         // Fast path: no escapes, one copy.
-        while pos < bytes.count {
-            let c = bytes[pos]
-            if c == UInt8(ascii: "\"") {
-                let s = String(decoding: bytes[start..<pos], as: UTF8.self)
-                pos += 1
-                return s
+        let stop = bytes.withUnsafeBufferPointer { b -> Int in
+            var i = start
+            while i < b.count {
+                let c = b[i]
+                // NUL goes the slow way, where it becomes U+FFFD.
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c == 0 { break }
+                i += 1
             }
-            if c == UInt8(ascii: "\\") || c == 0 { break }
+            return i
+        }
+        pos = stop
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") {
+            let s = bytes.withUnsafeBufferPointer { b in
+                String(decoding: UnsafeBufferPointer(rebasing: b[start..<stop]), as: UTF8.self)
+            }
             pos += 1
+            return s
         }
         guard pos < bytes.count else { throw error("unterminated string") }
         var out = [UInt8](bytes[start..<pos])
@@ -192,6 +233,16 @@ public struct JSONReader {
             }
         }
         guard pos > digitsStart else { throw error("invalid number") }
+        if isInteger, pos - digitsStart <= 18 {
+            // Up to 18 digits always fits in Int64: no String needed.
+            var v: Int64 = 0
+            for i in digitsStart..<pos {
+                let d = bytes[i] &- UInt8(ascii: "0")
+                guard d <= 9 else { throw error("invalid number") }
+                v = v &* 10 &+ Int64(d)
+            }
+            return .int(bytes[start] == UInt8(ascii: "-") ? -v : v)
+        }
         let text = String(decoding: bytes[start..<pos], as: UTF8.self)
         if isInteger {
             if let i = Int64(text) { return .int(i) }
@@ -288,13 +339,20 @@ public struct JSONReader {
     }
 
     mutating func skipString() throws {
-        pos += 1
-        while pos < bytes.count {
-            let c = bytes[pos]
-            if c == UInt8(ascii: "\"") { pos += 1; return }
-            pos += c == UInt8(ascii: "\\") ? 2 : 1
+        let end = bytes.withUnsafeBufferPointer { b -> Int? in
+            var i = pos + 1
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "\"") { return i + 1 }
+                i += c == UInt8(ascii: "\\") ? 2 : 1
+            }
+            return nil
         }
-        throw error("unterminated string")
+        guard let end else {
+            pos = bytes.count
+            throw error("unterminated string")
+        }
+        pos = end
     }
 
     mutating func expect(_ c: UInt8) throws {

@@ -34,8 +34,8 @@ enum LiveHandler {
         let stream = VisitStream(visits: selected, start: start, count: take, ascending: ascending,
                                  fetchActions: fetchActions, renderer: VisitRenderer(site: site, zone: zone),
                                  intsAsStrings: ctx.configuration.numbersAsStrings)
-        // Big answers are rendered while they are sent, in chunks, instead of in one huge buffer.
-        return take > VisitStream.chunkSize ? .visits(stream) : .bytes(stream.materialize())
+        // Rendered by the HTTP layer: big answers in chunks while they are sent, after the per-row cost.
+        return .visits(stream)
     }
 
     /// [from, to] instants for the period/date filter, following Live\Model::getWhereClauseAndBind:

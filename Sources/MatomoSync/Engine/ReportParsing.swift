@@ -25,6 +25,7 @@ public enum ReportParsing {
                 guard try r.peek() == .object else { throw MatomoError.unexpectedAnswer(method: method, detail: "a visit is not an object") }
                 rows.append(try r.readRow())
             }
+            try reader.expectEnd()
             return rows
         } catch let error as JSONReadError {
             throw MatomoError.invalidJSON(method: method, detail: error.description)

@@ -12,6 +12,19 @@ public struct SyncOptions: Sendable {
     public var rangeDays = 100
     /// Single-day requests per `API.getBulkRequest`.
     public var bulkDays = 31
+    /// Visits per segment of the visit walk, in pages: a segment's pages are requested together, by
+    /// `filter_offset`; bigger segments mean fewer short pages but deeper offsets on the server.
+    public var pagesPerSegment = 5
+    /// How the visit log is walked.
+    public var strategy: Strategy = .segmented
+
+    public enum Strategy: String, Sendable {
+        /// Day counts from `VisitsSummary.get` first, then days grouped into segments whose pages are
+        /// fetched several at a time (the client's concurrency) and committed in order.
+        case segmented
+        /// One day at a time, one request at a time: the benchmark's baseline.
+        case dayByDay = "day-by-day"
+    }
     /// The clock; tests pass a fixed one.
     public var now: @Sendable () -> Date = { Date() }
     /// Prepended to every table name (`shop_` → `shop_visits`).
@@ -35,5 +48,8 @@ public struct SyncOptions: Sendable {
             throw SyncError.invalidInput("--page-size must be between 1 and 10000, got \(pageSize)")
         }
         guard !tables.isEmpty else { throw SyncError.invalidInput("no table to sync") }
+        guard rangeDays >= 1, bulkDays >= 1, pagesPerSegment >= 1 else {
+            throw SyncError.invalidInput("range days, bulk days and pages per segment must be at least 1")
+        }
     }
 }

@@ -12,10 +12,28 @@ public struct RowShaper: Sendable {
     private var columnIndex: [String: Int] = [:]
     private var nameForKey: [String: String] = [:]
     private var keyForName: [String: String] = [:]
+    private let declaredTypes: [String: ColumnType]
+    /// What each Matomo key becomes, worked out once per key.
+    private var slots: [Slot] = []
+    private var slotForKey: [String: Int] = [:]
+    /// The keys of the previous row by position: Matomo sends every row's keys in the same order, so
+    /// comparing with the key at the same position usually replaces hashing it (the hot path of a sync).
+    private var recentKeys: [String] = []
+    private var recentSlots: [Int] = []
+
+    private struct Slot: Sendable {
+        var name: String
+        var declared: ColumnType?
+        /// Set once the column exists (its first non-null value).
+        var index: Int?
+    }
 
     public init(spec: TableSpec) {
         self.spec = spec
         self.columns = TableSpec.metaColumns
+        var declared: [String: ColumnType] = [:]
+        for c in spec.knownColumns where declared[c.name] == nil { declared[c.name] = c.type }
+        self.declaredTypes = declared
         for (i, c) in columns.enumerated() {
             columnIndex[c.name] = i
             keyForName[c.name] = "\u{0}meta"
@@ -28,24 +46,51 @@ public struct RowShaper: Sendable {
         cells[0] = .int(Int64(siteId))
         cells[1] = .text(date)
         cells[2] = .text(syncedAt)
-        for (key, value) in row {
-            let name = columnName(for: key)
-            let declared = spec.knownType(of: name)
-            let cell = Self.convert(value, to: declared)
+        for (position, field) in row.enumerated() {
+            let slot = slotIndex(for: field.key, at: position)
+            let cell = Self.convert(field.value, to: slots[slot].declared)
             if case .null = cell { continue }
             let index: Int
-            if let i = columnIndex[name] {
+            if let i = slots[slot].index {
                 index = i
             } else {
-                index = columns.count
-                columns.append(Column(name, declared ?? Self.inferType(value)))
-                columnIndex[name] = index
+                let name = slots[slot].name
+                if let i = columnIndex[name] {
+                    index = i
+                } else {
+                    index = columns.count
+                    columns.append(Column(name, slots[slot].declared ?? Self.inferType(field.value)))
+                    columnIndex[name] = index
+                }
+                slots[slot].index = index
             }
             if index >= cells.count { cells.append(contentsOf: repeatElement(.null, count: index - cells.count + 1)) }
             cells[index] = cell
         }
         if cells.count > columns.count { cells.removeLast(cells.count - columns.count) }
         return cells
+    }
+
+    @inline(__always)
+    private mutating func slotIndex(for key: String, at position: Int) -> Int {
+        if position < recentKeys.count, recentKeys[position] == key { return recentSlots[position] }
+        let slot: Int
+        if let known = slotForKey[key] {
+            slot = known
+        } else {
+            let name = columnName(for: key)
+            slot = slots.count
+            slots.append(Slot(name: name, declared: declaredTypes[name], index: columnIndex[name]))
+            slotForKey[key] = slot
+        }
+        if position < recentKeys.count {
+            recentKeys[position] = key
+            recentSlots[position] = slot
+        } else if position == recentKeys.count {
+            recentKeys.append(key)
+            recentSlots.append(slot)
+        }
+        return slot
     }
 
     /// A row of only meta columns and the given cells, for days Matomo reports as empty.

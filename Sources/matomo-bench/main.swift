@@ -1,0 +1,68 @@
+import Foundation
+import MatomoFake
+import MatomoSync
+
+// A full backfill of all five tables, then an incremental run with nothing new, by the built
+// `matomo-sync sync` as a child process against the fake Matomo (latency + rows × cost per answer);
+// then the same backfill with the baseline strategy (one request per table and day, one at a time).
+//
+//   swift run -c release matomo-bench [--visits 100000] [--days 365] [--latency-ms 50] [--row-cost-ms 0.4]
+//                                     [--concurrency 4] [--page-size 1000] [--no-baseline] [--keep]
+
+if CommandLine.arguments.dropFirst().first == "--measure-child" {
+    ChildRun.measureMain(Array(CommandLine.arguments.dropFirst(2)))
+}
+let settings = BenchSettings.parse(Array(CommandLine.arguments.dropFirst()))
+let binary = try SyncBinary.locate()
+let folder = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-bench-\(getpid())")
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+
+let token = "bench-" + UUID().uuidString
+let created = Date().addingTimeInterval(-Double(settings.days + 30) * 86400)
+let fake = FakeMatomo(configuration: FakeMatomoConfiguration(
+    token: token, sites: [FakeSite(id: 1, name: "Busy Shop", timezone: "Europe/Paris", createdAt: created)],
+    latency: .microseconds(Int64(settings.latencyMs * 1000)), rowCost: .nanoseconds(Int64(settings.rowCostMs * 1_000_000))))
+let perDay = max(1, settings.visits / settings.days)
+let clock = ContinuousClock()
+let generation = clock.measure {
+    fake.generateTraffic(siteId: 1, days: settings.days, visitsPerDay: max(1, perDay / 2)...max(1, perDay * 3 / 2), seed: 2024)
+    _ = fake.visits(siteId: 1).count
+}
+let url = try await fake.start()
+say(settings.header(visits: fake.visits(siteId: 1).count, generation: generation, url: url, binary: binary))
+
+func run(_ name: String, warehouse: String, extra: [String]) async throws -> RunResult {
+    fake.resetRequests()
+    let args = ["sync", "--url", url.absoluteString, "--site-id", "1", "--warehouse", "sqlite:" + warehouse,
+                "--backfill-days", String(settings.days), "--page-size", String(settings.pageSize), "--quiet"] + extra
+    let cost = try await ChildRun.run(binary, args, environment: ["MATOMO_TOKEN": token],
+                                      log: folder.appendingPathComponent("sync.log").path)
+    guard cost.status == 0 else {
+        let log = (try? String(contentsOf: folder.appendingPathComponent("sync.log"), encoding: .utf8)) ?? ""
+        throw BenchError("\(name): matomo-sync exited with \(cost.status)\n\(log.suffix(2000))")
+    }
+    let requests = Dictionary(grouping: fake.requests(), by: \.apiMethod).mapValues(\.count)
+    let result = RunResult(name: name, cost: cost, requests: requests, visits: try await storedVisits(warehouse))
+    say(result.describe())
+    return result
+}
+
+func storedVisits(_ path: String) async throws -> Int {
+    let w = try SQLiteWarehouse(path: path, readOnly: true)
+    defer { Task { try? await w.close() } }
+    if case .int(let n)? = try await w.query("SELECT COUNT(*) FROM visits").rows.first?.first { return Int(n) }
+    return 0
+}
+
+let concurrency = ["--concurrency", String(settings.concurrency)]
+let fast = folder.appendingPathComponent("segmented.sqlite").path
+let backfill = try await run("backfill (segmented, concurrency \(settings.concurrency))", warehouse: fast, extra: concurrency)
+let incremental = try await run("incremental, nothing new", warehouse: fast, extra: concurrency)
+var baseline: RunResult?
+if settings.baseline {
+    let slow = folder.appendingPathComponent("baseline.sqlite").path
+    baseline = try await run("backfill (baseline: day by day, sequential)", warehouse: slow, extra: ["--day-by-day", "--concurrency", "1"])
+}
+say(Summary.table(backfill: backfill, incremental: incremental, baseline: baseline))
+await fake.stop()
+if !settings.keep { try? FileManager.default.removeItem(at: folder) } else { say("kept \(folder.path)") }
