@@ -92,10 +92,19 @@ struct SourceOptions: ParsableArguments {
     }
 }
 
-/// Which warehouse.
+/// Which warehouse: the flag, else $MATOMO_WAREHOUSE, else sqlite:matomo.sqlite.
 struct WarehouseOptions: ParsableArguments {
-    @Option(help: "Warehouse URL: sqlite:<path>.")
-    var warehouse: String = WarehouseURL.defaultURL
+    @Option(help: ArgumentHelp(
+        "Warehouse URL (default: $MATOMO_WAREHOUSE, else \(WarehouseURL.defaultURL)).",
+        discussion: "sqlite:<path>, postgres://user:password@host:5432/database?schema=matomo, or clickhouse://user:password@host:8123/database (clickhouses:// for HTTPS)."))
+    var warehouse: String?
+
+    /// The URL to open; may hold a password, so print `displayName` of the opened warehouse instead.
+    var url: String {
+        if let warehouse, !warehouse.isEmpty { return warehouse }
+        if let env = ProcessInfo.processInfo.environment[WarehouseURL.environmentVariable], !env.isEmpty { return env }
+        return WarehouseURL.defaultURL
+    }
 }
 
 /// A failure with a one-line message for stderr.

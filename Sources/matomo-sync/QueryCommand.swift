@@ -21,7 +21,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let warehouse = try WarehouseURL.open(store.warehouse, readOnly: true)
+            let warehouse = try WarehouseURL.open(store.url, readOnly: true)
             let result = try await warehouse.query(sql)
             try? await warehouse.close()
             print(TableFormatter.render(result, as: format))

@@ -11,7 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let warehouse = try WarehouseURL.open(store.warehouse, readOnly: true)
+            let warehouse = try WarehouseURL.open(store.url, readOnly: true)
             let statuses = try await warehouse.status()
             try? await warehouse.close()
             guard !statuses.isEmpty else {

@@ -36,7 +36,7 @@ struct SyncCommand: AsyncParsableCommand {
             try options.validate()
             let (client, siteId) = try source.makeClient()
             defer { Task { await client.shutdown() } }
-            let warehouse = try WarehouseURL.open(store.warehouse)
+            let warehouse = try WarehouseURL.open(store.url)
             let printer = ProgressPrinter(quiet: quiet)
             let engine = SyncEngine(client: client, warehouse: warehouse, siteId: siteId, options: options, progress: printer)
             let report: SyncReport
