@@ -16,10 +16,11 @@ struct WarehouseURLTests {
 
     @Test(arguments: ["postgres://u:secret-pw@127.0.0.1:1/db", "postgresql://u:secret-pw@127.0.0.1:1/db?schema=s",
                       "clickhouse://u:secret-pw@127.0.0.1:1/db", "clickhouses://u:secret-pw@h:8443/db"])
-    func serverWarehousesOpenWithoutConnectingAndNeverShowThePassword(_ raw: String) throws {
+    func serverWarehousesOpenWithoutConnectingAndNeverShowThePassword(_ raw: String) async throws {
         let w = try WarehouseURL.open(raw)
         #expect(!w.displayName.contains("secret-pw"))
         #expect(w.displayName.contains("***"))
+        try await w.close()
     }
 
     @Test func unreachablePostgresFailsWithARedactedMessage() async throws {

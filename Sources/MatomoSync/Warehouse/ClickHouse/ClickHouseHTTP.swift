@@ -2,12 +2,15 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// ClickHouse's HTTP interface: one statement per POST, the SQL (and an INSERT's rows) in the body,
 /// the password in a Basic Authorization header, never in the URL. Redirects are not followed, so
 /// the credentials cannot leave the host.
 final class ClickHouseHTTP: Sendable {
-    let client: HTTPClient
+    /// Created on first use, so a warehouse opened and never used holds no connection pool.
+    private let pool = Mutex<HTTPClient?>(nil)
+    private let configuration: HTTPClient.Configuration
     let endpoint: String
     let authorization: String?
     let database: String
@@ -24,7 +27,23 @@ final class ClickHouseHTTP: Sendable {
         var config = HTTPClient.Configuration()
         config.redirectConfiguration = .disallow
         config.timeout = .init(connect: .seconds(10), read: .seconds(900))
-        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+        configuration = config
+    }
+
+    deinit {
+        // A safety net for a warehouse dropped without close(): an HTTPClient must not die running.
+        if let client = pool.withLock({ $0 }) {
+            Task.detached { try? await client.shutdown() }
+        }
+    }
+
+    private var client: HTTPClient {
+        pool.withLock { existing in
+            if let existing { return existing }
+            let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            existing = made
+            return made
+        }
     }
 
     /// Runs one statement and returns the answer's body.
@@ -49,6 +68,7 @@ final class ClickHouseHTTP: Sendable {
             status = response.status
             body = try await response.body.collect(upTo: 1 << 30)
         } catch {
+            if Task.isCancelled { throw CancellationError() }
             throw SyncError.warehouse("cannot reach \(displayName): \(error); check the host and port of --warehouse (ClickHouse's HTTP port, 8123 by default)")
         }
         let text = String(buffer: body)
@@ -72,7 +92,13 @@ final class ClickHouseHTTP: Sendable {
     }
 
     func shutdown() async {
-        try? await client.shutdown()
+        let client = pool.withLock { existing in
+            defer { existing = nil }
+            return existing
+        }
+        // Detached: a cancelled sync still closes its client (a cancelled shutdown would leave it running).
+        guard let client else { return }
+        await Task.detached { try? await client.shutdown() }.value
     }
 }
 

@@ -36,7 +36,7 @@ extension ClickHouseWarehouse {
         var viewStale = false
         if let known = try await describe(storage) {
             info = known
-            if tables[storage + "\u{0}view"] == nil, !(try await exists(table)) { viewStale = true }
+            if !views.contains(table), !(try await exists(table)) { viewStale = true }
         } else {
             info = TableInfo(names: [], types: [:])
             var defs: [String] = []
@@ -75,7 +75,7 @@ extension ClickHouseWarehouse {
         let columns = info.names.filter { $0 != "_version" }.map(chName).joined(separator: ", ")
         try await http.run("DROP TABLE IF EXISTS \(chName(table))")
         try await http.run("CREATE VIEW \(chName(table)) AS SELECT \(columns) FROM \(chName(Self.storage(table))) FINAL")
-        tables[Self.storage(table) + "\u{0}view"] = TableInfo(names: [], types: [:])
+        views.insert(table)
     }
 
     func widen(_ table: String, _ column: String, to type: ColumnType, info: inout TableInfo) async throws {

@@ -19,6 +19,8 @@ public actor ClickHouseWarehouse: Warehouse {
     let readOnly: Bool
     /// Columns (in table order) and their ClickHouse types per storage table.
     var tables: [String: TableInfo] = [:]
+    /// Tables whose view is known to exist.
+    var views: Set<String> = []
     private var lastVersion: UInt64 = 0
 
     struct TableInfo {
@@ -86,6 +88,7 @@ public actor ClickHouseWarehouse: Warehouse {
         try await http.run("DROP TABLE IF EXISTS \(chName(table))")
         try await http.run("DROP TABLE IF EXISTS \(chName(Self.storage(table)))")
         tables[Self.storage(table)] = nil
+        views.remove(table)
     }
 
     public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],

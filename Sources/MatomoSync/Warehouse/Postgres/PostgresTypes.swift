@@ -78,9 +78,11 @@ enum PostgresTypes {
             case .int2, .int4, .int8: return .int(try c.decode(Int64.self))
             case .float4, .float8: return .real(try c.decode(Double.self))
             case .numeric:
+                // SUM(bigint) is NUMERIC: whole values read as integers, as in SQLite.
                 let d = try c.decode(Decimal.self)
-                if let i = Int64(exactly: NSDecimalNumber(decimal: d).doubleValue), Decimal(i) == d { return .int(i) }
-                return .real(NSDecimalNumber(decimal: d).doubleValue)
+                let n = NSDecimalNumber(decimal: d)
+                if Decimal(n.int64Value) == d { return .int(n.int64Value) }
+                return .real(n.doubleValue)
             case .bool: return .int(try c.decode(Bool.self) ? 1 : 0)
             case .date:
                 guard c.format == .binary, let days = bytes.readInteger(as: Int32.self) else { return .text(try c.decode(String.self)) }

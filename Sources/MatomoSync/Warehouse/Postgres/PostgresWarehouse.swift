@@ -32,7 +32,7 @@ public actor PostgresWarehouse: Warehouse {
     // MARK: Warehouse
 
     public func prepare() async throws {
-        try await serialized {
+        _ = try await serialized {
             try await self.transaction {
                 try await self.execute("""
                     CREATE TABLE IF NOT EXISTS \(q(stateTableName)) (
