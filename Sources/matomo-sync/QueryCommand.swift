@@ -22,7 +22,13 @@ struct QueryCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let warehouse = try WarehouseURL.open(store.url, readOnly: true)
-            let result = try await warehouse.query(sql)
+            let result: QueryResult
+            do {
+                result = try await warehouse.query(sql)
+            } catch {
+                try? await warehouse.close()
+                throw error
+            }
             try? await warehouse.close()
             print(TableFormatter.render(result, as: format))
         }

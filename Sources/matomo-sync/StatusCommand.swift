@@ -12,7 +12,13 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let warehouse = try WarehouseURL.open(store.url, readOnly: true)
-            let statuses = try await warehouse.status()
+            let statuses: [TableStatus]
+            do {
+                statuses = try await warehouse.status()
+            } catch {
+                try? await warehouse.close()
+                throw error
+            }
             try? await warehouse.close()
             guard !statuses.isEmpty else {
                 print("nothing synced yet into \(warehouse.displayName)")

@@ -29,6 +29,14 @@ public actor PostgresWarehouse: Warehouse {
         self.displayName = url.redacted
     }
 
+    deinit {
+        // A safety net for a warehouse dropped without close() (an error on the way): the closure
+        // keeps the connection alive until its channel is closed, as postgres-nio requires.
+        if let c = connection, !c.isClosed {
+            c.close().whenComplete { _ in _ = c }
+        }
+    }
+
     // MARK: Warehouse
 
     public func prepare() async throws {
