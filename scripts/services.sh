@@ -148,7 +148,7 @@ EOF
         sleep 0.5
     done
     if ! curl -fsS "$url/ping" >/dev/null 2>&1; then
-        export MATOMO_SYNC_TEST_CLICKHOUSE_ERROR="ClickHouse did not start on 127.0.0.1:$port: $(tail -n 3 "$dir/log/error.log" "$dir/log/stdout.log" 2>/dev/null | tr '\n' ' ')"
+        export MATOMO_SYNC_TEST_CLICKHOUSE_ERROR="ClickHouse did not start on 127.0.0.1:$port: $(tail -q -n 3 "$dir/log/error.log" "$dir/log/stdout.log" 2>/dev/null | tr '\n' ' ')"
         return 0
     fi
     local version

@@ -40,7 +40,7 @@ enum ClickHouseTypes {
         case (_, .null), (.text, _), (.json, _): return type
         case (.integer, .int), (.real, .int), (.real, .real): return type
         case (.integer, .real): return .real
-        case (.date, .text(let s)) where PostgresTypes.isDate(s): return .date
+        case (.date, .text(let s)) where ServerTypes.isDate(s): return .date
         default: return .text
         }
     }

@@ -57,7 +57,7 @@ public actor ClickHouseWarehouse: Warehouse {
             SELECT cursor, phase, last_success_at, last_error, last_error_at FROM \(chName(Self.storage(stateTableName))) FINAL
             WHERE instance_url = \(chString(key.instance)) AND site_id = \(key.siteId) AND table_name = \(chString(key.table.rawValue))
             """)
-        return result.rows.first.map(PostgresWarehouse.state(from:))
+        return result.rows.first.map(ServerTypes.state(from:))
     }
 
     public func commit(_ w: TableWrite) async throws {
@@ -101,7 +101,7 @@ public actor ClickHouseWarehouse: Warehouse {
         var info = try await ensureTable(table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
         for c in stagingColumns {
             let target = ClickHouseTypes.columnType(info.types[c.name]!)
-            let wider = PostgresTypes.union(target, c.type)
+            let wider = ServerTypes.union(target, c.type)
             if wider != target { try await widen(table, c.name, to: wider, info: &info) }
         }
         let version = nextVersion()
@@ -134,7 +134,7 @@ public actor ClickHouseWarehouse: Warehouse {
                 if case .int(let v)? = n.rows.first?.first { count = Int(v) }
             }
             out.append(TableStatus(instance: instance, siteId: Int(site), table: table, rows: count,
-                                   state: PostgresWarehouse.state(from: cells)))
+                                   state: ServerTypes.state(from: cells)))
         }
         return out
     }

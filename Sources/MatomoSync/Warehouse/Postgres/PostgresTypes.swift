@@ -32,22 +32,9 @@ enum PostgresTypes {
         case (.integer, .int), (.real, .int), (.real, .real): return type
         case (.integer, .real): return .real
         case (.json, _): return .json  // invalid JSON is stored as a JSON string instead
-        case (.date, .text(let s)) where isDate(s): return .date
+        case (.date, .text(let s)) where ServerTypes.isDate(s): return .date
         default: return .text
         }
-    }
-
-    /// The wider of two column types (a full refresh's staging table against its target).
-    static func union(_ a: ColumnType, _ b: ColumnType) -> ColumnType {
-        if a == b { return a }
-        if Set([a, b]) == [.integer, .real] { return .real }
-        return .text
-    }
-
-    static func isDate(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        guard u.count == 10, u[4] == 45, u[7] == 45 else { return false }
-        return u.enumerated().allSatisfy { $0.offset == 4 || $0.offset == 7 || (48...57).contains($0.element) }
     }
 
     /// Appends a cell as a parameter of a column of `type` (the SQL casts it: `$n::DATE`).

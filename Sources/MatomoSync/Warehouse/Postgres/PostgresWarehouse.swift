@@ -72,7 +72,7 @@ public actor PostgresWarehouse: Warehouse {
                     SELECT cursor, phase, last_success_at, last_error, last_error_at FROM \(q(stateTableName))
                     WHERE instance_url = $1 AND site_id = $2 AND table_name = $3
                     """, binds)
-                return rows.first.map { Self.state(from: $0.map(PostgresTypes.cell)) }
+                return rows.first.map { ServerTypes.state(from: $0.map(PostgresTypes.cell)) }
             }
         }
     }
@@ -122,7 +122,7 @@ public actor PostgresWarehouse: Warehouse {
                 let stagingColumns = stagingTypes.keys.sorted().map { Column($0, stagingTypes[$0]!) }
                 var types = try await self.ensureTable(table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
                 for c in stagingColumns {
-                    let wider = PostgresTypes.union(types[c.name]!, c.type)
+                    let wider = ServerTypes.union(types[c.name]!, c.type)
                     if wider != types[c.name] { try await self.widen(table, c.name, to: wider); types[c.name] = wider }
                 }
                 var binds = PostgresBindings()
@@ -157,7 +157,7 @@ public actor PostgresWarehouse: Warehouse {
                         let counted = try await self.execute("SELECT COUNT(*) FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
                         if case .int(let n)? = counted.first.map({ PostgresTypes.cell($0.first!) }) { count = Int(n) }
                     }
-                    out.append(TableStatus(instance: instance, siteId: Int(site), table: table, rows: count, state: Self.state(from: cells)))
+                    out.append(TableStatus(instance: instance, siteId: Int(site), table: table, rows: count, state: ServerTypes.state(from: cells)))
                 }
                 return out
             }
@@ -272,12 +272,6 @@ public actor PostgresWarehouse: Warehouse {
         }
         if let e = error as? PostgresDecodingError { return "cannot decode a value of column \(e.columnName): \(e.code)" }
         return String(describing: error)
-    }
-
-    static func state(from cells: [Cell]) -> TableState {
-        func text(_ i: Int) -> String? { if case .text(let s) = cells[i] { return s }; return nil }
-        return TableState(cursor: text(0), phase: TableState.Phase(rawValue: text(1) ?? "") ?? .incremental,
-                          lastSuccessAt: text(2), lastError: text(3), lastErrorAt: text(4))
     }
 
     private func saveState(_ key: StateKey, _ s: TableState, inTransaction: Bool) async throws {
