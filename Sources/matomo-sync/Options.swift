@@ -121,12 +121,16 @@ struct ConnectionOptions: ParsableArguments {
 
 /// Which warehouse.
 struct WarehouseOptions: ParsableArguments {
-    @Option(help: "Warehouse URL: sqlite:<path> (default: $MATOMO_WAREHOUSE, else sqlite:matomo.sqlite).")
+    @Option(help: ArgumentHelp(
+        "Warehouse URL (default: $MATOMO_WAREHOUSE, else \(WarehouseURL.defaultURL)).",
+        discussion: "sqlite:<path>, postgres://user:password@host:5432/database?schema=matomo, or clickhouse://user:password@host:8123/database (clickhouses:// for HTTPS)."))
     var warehouse: String?
 
     /// Flag, then the environment, then the config file, then the default.
     func url(config: String? = nil) -> String {
-        warehouse ?? ProcessInfo.processInfo.environment["MATOMO_WAREHOUSE"] ?? config ?? WarehouseURL.defaultURL
+        if let warehouse, !warehouse.isEmpty { return warehouse }
+        if let env = ProcessInfo.processInfo.environment[WarehouseURL.environmentVariable], !env.isEmpty { return env }
+        return config ?? WarehouseURL.defaultURL
     }
 }
 

@@ -22,8 +22,11 @@ struct QueryCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let warehouse = try WarehouseURL.open(store.url(), readOnly: true)
-            let result = try await warehouse.query(sql)
-            try? await warehouse.close()
+            let result = try await withCleanup {
+                try await warehouse.query(sql)
+            } cleanup: {
+                try? await warehouse.close()
+            }
             print(TableFormatter.render(result, as: format))
         }
     }

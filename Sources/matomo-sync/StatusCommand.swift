@@ -12,8 +12,11 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let warehouse = try WarehouseURL.open(store.url(), readOnly: true)
-            let statuses = try await warehouse.status()
-            try? await warehouse.close()
+            let statuses = try await withCleanup {
+                try await warehouse.status()
+            } cleanup: {
+                try? await warehouse.close()
+            }
             guard !statuses.isEmpty else {
                 print("nothing synced yet into \(warehouse.displayName)")
                 return

@@ -24,25 +24,31 @@ import Testing
     static var env: [String: String] { ["MATOMO_TOKEN": SyncHarness.token] }
 
     @Test func killedAtRandomMomentsThenFinishedEqualsACleanRun() async throws {
-        let h = try await Self.settledHarness(days: 30, perDay: 40...80)
+        let h = try await Self.settledHarness(days: 60, perDay: 60...120)
         defer { Task { await h.stop() } }
-        let clean = try await CLIProcess.run(Self.syncArguments(h, "clean"), environment: Self.env)
+        let args = { (name: String) in Self.syncArguments(h, name, pageSize: 25, days: 60) + ["--concurrency", "2"] }
+        let started = ContinuousClock.now
+        let clean = try await CLIProcess.run(args("clean"), environment: Self.env)
+        let cleanTime = ContinuousClock.now - started
         #expect(clean.status == 0, "\(clean.stderr)")
 
+        // Kill at random moments in the first quarter of a clean run's duration (each restart has less
+        // left to do), until six runs died mid-way.
         var generator = SystemRandomNumberGenerator()
+        let span = max(100, Int(cleanTime.components.seconds * 1000 + cleanTime.components.attoseconds / 1_000_000_000_000_000))
         var kills = 0
-        for _ in 0..<6 {
-            let p = try CLIProcess(Self.syncArguments(h, "killed"), environment: Self.env)
-            try await Task.sleep(for: .milliseconds(Int.random(in: 100...1200, using: &generator)))
+        for _ in 0..<20 where kills < 6 {
+            let p = try CLIProcess(args("killed"), environment: Self.env)
+            try await Task.sleep(for: .milliseconds(Int.random(in: 20...max(40, span / 4), using: &generator)))
             if p.process.isRunning {
                 p.signal(SIGKILL)
                 kills += 1
             }
             _ = try await p.wait()
         }
-        let last = try await CLIProcess.run(Self.syncArguments(h, "killed"), environment: Self.env)
+        let last = try await CLIProcess.run(args("killed"), environment: Self.env)
         #expect(last.status == 0, "\(last.stderr)")
-        #expect(kills >= 3, "the sync finished before most kills; make the data larger")
+        #expect(kills >= 4, "the sync finished before most kills; make the data larger")
         var compared = 0
         for sql in FaultToleranceTests.comparisons {
             let a = try await h.query(sql, warehouse: "killed")
@@ -146,5 +152,28 @@ import Testing
             #expect(r.query["token_auth"] == nil)
             #expect(!r.path.contains(secret))
         }
+    }
+}
+
+/// The sync lock on the server warehouses that have one.
+@Suite(.serialized) struct ServerLockTests {
+    @Test func aSecondSyncIntoTheSamePostgresSchemaIsRefused() async throws {
+        let h = try await SyncHarness.start(.postgres)
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 2, visitsPerDay: 3...5, seed: 3)
+        let holder = try h.open()
+        try await holder.prepare()
+        try await holder.lockForSync()
+        do {
+            try await h.sync(h.options(backfillDays: 2))
+            Issue.record("the second sync should be refused")
+        } catch {
+            #expect("\(error)".contains("another matomo-sync is already syncing"), "\(error)")
+            #expect(!"\(error)".contains("password"))
+        }
+        await holder.unlockSync()
+        try await holder.close()
+        let (report, _) = try await h.sync(h.options(backfillDays: 2))
+        #expect(report.succeeded)
     }
 }

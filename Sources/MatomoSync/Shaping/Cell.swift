@@ -1,5 +1,5 @@
 /// One value on its way to a warehouse. JSON values travel as their text.
-public enum Cell: Sendable, Equatable {
+public enum Cell: Sendable, Hashable {
     case null
     case int(Int64)
     case real(Double)

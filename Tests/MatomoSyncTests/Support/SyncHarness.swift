@@ -3,6 +3,7 @@ import MatomoAPI
 import MatomoFake
 @testable import MatomoSync
 import Synchronization
+import Testing
 
 /// A clock tests can move, shared by the fake server and the sync.
 final class TestClock: Sendable {
@@ -12,7 +13,38 @@ final class TestClock: Sendable {
     func advance(_ seconds: TimeInterval) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-/// A fake Matomo on 127.0.0.1 and a SQLite warehouse in a temporary folder.
+/// The warehouses every end-to-end case runs against.
+enum WarehouseKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres, clickhouse
+
+    var testDescription: String { rawValue }
+
+    /// What scripts/services.sh exports for this kind: a server URL, or why there is none.
+    static let environment = ProcessInfo.processInfo.environment
+
+    /// The server's URL, or an error saying why there is none: the tests fail rather than skip.
+    func serverURL() throws -> String? {
+        let name: String
+        switch self {
+        case .sqlite: return nil
+        case .postgres: name = "POSTGRES"
+        case .clickhouse: name = "CLICKHOUSE"
+        }
+        if let url = Self.environment["MATOMO_SYNC_TEST_\(name)_URL"], !url.isEmpty { return url }
+        if let why = Self.environment["MATOMO_SYNC_TEST_\(name)_ERROR"], !why.isEmpty {
+            throw HarnessError("no \(rawValue) server for the tests: \(why)")
+        }
+        throw HarnessError("no \(rawValue) server for the tests: MATOMO_SYNC_TEST_\(name)_URL is not set; run `bash scripts/test.sh`, which starts PostgreSQL and ClickHouse and sets it")
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fake Matomo on 127.0.0.1 and a fresh warehouse of one kind: a SQLite file in a temporary folder,
+/// a PostgreSQL schema or a ClickHouse database of its own.
 final class SyncHarness: Sendable {
     /// 2026-11-27 10:00:00 UTC, a Friday.
     static let defaultNow = Date(timeIntervalSince1970: 1_795_773_600)
@@ -22,17 +54,24 @@ final class SyncHarness: Sendable {
     let fake: FakeMatomo
     let url: URL
     let folder: URL
+    let kind: WarehouseKind
+    let serverURL: String?
+    /// Names this harness's schemas and databases apart from every other test's.
+    let unique = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
 
-    private init(clock: TestClock, fake: FakeMatomo, url: URL, folder: URL) {
+    private init(clock: TestClock, fake: FakeMatomo, url: URL, folder: URL, kind: WarehouseKind, serverURL: String?) {
         self.clock = clock
         self.fake = fake
         self.url = url
         self.folder = folder
+        self.kind = kind
+        self.serverURL = serverURL
     }
 
-    static func start(sites: [FakeSite]? = nil, numbersAsStrings: Bool = false, disabledMethods: Set<String> = [],
-                      now: Date = defaultNow,
+    static func start(_ kind: WarehouseKind = .sqlite, sites: [FakeSite]? = nil, numbersAsStrings: Bool = false,
+                      disabledMethods: Set<String> = [], now: Date = defaultNow,
                       configure: (inout FakeMatomoConfiguration) -> Void = { _ in }) async throws -> SyncHarness {
+        let serverURL = try kind.serverURL()
         let clock = TestClock(now)
         let created = now.addingTimeInterval(-800 * 86400)
         var config = FakeMatomoConfiguration(
@@ -45,7 +84,7 @@ final class SyncHarness: Sendable {
         let url = try await fake.start()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-sync-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return SyncHarness(clock: clock, fake: fake, url: url, folder: folder)
+        return SyncHarness(clock: clock, fake: fake, url: url, folder: folder, kind: kind, serverURL: serverURL)
     }
 
     func stop() async {
@@ -54,6 +93,64 @@ final class SyncHarness: Sendable {
     }
 
     func warehousePath(_ name: String = "w") -> String { folder.appendingPathComponent(name + ".sqlite").path }
+
+    /// The URL of the warehouse called `name`: its own file, PostgreSQL schema or ClickHouse database.
+    func warehouseURL(_ name: String = "w") -> String {
+        switch kind {
+        case .sqlite:
+            return "sqlite:" + warehousePath(name)
+        case .postgres:
+            let base = serverURL!
+            return base + (base.contains("?") ? "&" : "?") + "schema=\(unique)_\(name)"
+        case .clickhouse:
+            let base = serverURL!
+            let root = base.range(of: "/", options: .backwards).map { String(base[..<$0.lowerBound]) } ?? base
+            return root + "/\(unique)_\(name)"
+        }
+    }
+
+    func open(_ name: String = "w", readOnly: Bool = false) throws -> any Warehouse {
+        try WarehouseURL.open(warehouseURL(name), readOnly: readOnly)
+    }
+
+    /// The type of a column as one word (integer, real, text, json, date), from the catalog of
+    /// each warehouse; SQLite's columns are typed per value, so there it is the type all values share.
+    func columnType(_ table: String, _ column: String, warehouse name: String = "w") async throws -> String {
+        let sql: String
+        switch kind {
+        case .sqlite:
+            sql = "SELECT DISTINCT typeof(\(column)) FROM \(table) WHERE \(column) IS NOT NULL"
+        case .postgres:
+            sql = "SELECT data_type::TEXT FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '\(table)' AND column_name = '\(column)'"
+        case .clickhouse:
+            sql = "SELECT type FROM system.columns WHERE database = currentDatabase() AND table = '_raw_\(table)' AND name = '\(column)'"
+        }
+        let types = try await query(sql, warehouse: name).compactMap { row -> String? in
+            if case .text(let t) = row.first { return t }
+            return nil
+        }
+        guard types.count == 1 else { return types.isEmpty ? "none" : "mixed: \(types)" }
+        switch types[0] {
+        case "integer", "bigint", "Int64", "Nullable(Int64)": return "integer"
+        case "real", "double precision", "Float64", "Nullable(Float64)": return "real"
+        case "text", "String", "Nullable(String)": return "text"
+        default: return types[0]
+        }
+    }
+
+    /// Every table (and, on ClickHouse, view) of the warehouse.
+    func tableNames(warehouse name: String = "w") async throws -> [String] {
+        let sql: String
+        switch kind {
+        case .sqlite: sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        case .postgres: sql = "SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = current_schema()"
+        case .clickhouse: sql = "SELECT name FROM system.tables WHERE database = currentDatabase()"
+        }
+        return try await query(sql, warehouse: name).compactMap { row in
+            if case .text(let t) = row.first { return t }
+            return nil
+        }
+    }
 
     func client(token: String = SyncHarness.token, maxAttempts: Int = 1,
                 configure: (inout ClientConfiguration) -> Void = { _ in }) throws -> MatomoClient {
@@ -82,7 +179,7 @@ final class SyncHarness: Sendable {
               progress: any SyncProgress = SilentProgress(),
               client configure: (inout ClientConfiguration) -> Void = { _ in }) async throws -> (SyncReport, [String: Int]) {
         let client = try client(token: token, configure: configure)
-        let warehouse = try SQLiteWarehouse(path: warehousePath(name))
+        let warehouse = try open(name)
         do {
             let report = try await SyncEngine(client: client, warehouse: warehouse, siteId: siteId, options: options, progress: progress).run()
             let counts = client.requestCounts
@@ -97,10 +194,27 @@ final class SyncHarness: Sendable {
     }
 
     func query(_ sql: String, warehouse name: String = "w") async throws -> [[Cell]] {
-        let w = try SQLiteWarehouse(path: warehousePath(name), readOnly: true)
-        let rows = try await w.query(sql).rows
-        try await w.close()
-        return rows
+        let w = try open(name, readOnly: true)
+        do {
+            let rows = try await w.query(sql).rows
+            try await w.close()
+            return rows
+        } catch {
+            try? await w.close()
+            throw error
+        }
+    }
+
+    func status(warehouse name: String = "w") async throws -> [TableStatus] {
+        let w = try open(name, readOnly: true)
+        do {
+            let status = try await w.status()
+            try await w.close()
+            return status
+        } catch {
+            try? await w.close()
+            throw error
+        }
     }
 
     func int(_ sql: String, warehouse name: String = "w") async throws -> Int64 {

@@ -1,0 +1,189 @@
+import Foundation
+
+/// ClickHouse over its HTTP interface.
+///
+/// Each table is a ReplacingMergeTree, `_raw_<table>`, ordered by the merge key with a `_version`
+/// column (a write's nanosecond clock): the latest version of a key wins. A view named after the
+/// table selects it `FINAL` without `_version`, so `query`, `status` and any SQL a user writes see
+/// one row per key. A re-pulled day is replaced exactly: its new rows are inserted first, then an
+/// `ALTER TABLE ... DELETE` mutation removes the day's rows of older versions (labels that vanished
+/// included), and only once that mutation is done is the cursor written. Readers never see a day
+/// with rows missing; at worst, for a moment, a vanished label. A full refresh is promoted the same
+/// way: staging rows copied in at a new version, then the site's older versions deleted.
+///
+/// There are no transactions: the state row is written only after the rows it covers are acknowledged,
+/// so a crash re-pulls rows at most, and re-pulled rows replace themselves.
+public actor ClickHouseWarehouse: Warehouse {
+    public nonisolated let displayName: String
+    let http: ClickHouseHTTP
+    let readOnly: Bool
+    /// Columns (in table order) and their ClickHouse types per storage table.
+    var tables: [String: TableInfo] = [:]
+    /// Tables whose view is known to exist.
+    var views: Set<String> = []
+    private var lastVersion: UInt64 = 0
+
+    struct TableInfo {
+        var names: [String]
+        var types: [String: String]
+    }
+
+    public init(url: ServerURL, readOnly: Bool = false) throws {
+        displayName = url.redacted
+        http = ClickHouseHTTP(url: url, displayName: url.redacted)
+        self.readOnly = readOnly
+    }
+
+    static func storage(_ table: String) -> String { "_raw_" + table }
+
+    /// State rows have their own columns; stored like any other table, keyed by instance, site and table.
+    static let stateColumns: [Column] = [
+        Column("instance_url", .text), Column("site_id", .integer), Column("table_name", .text),
+        Column("cursor", .text), Column("phase", .text), Column("last_success_at", .text),
+        Column("last_error", .text), Column("last_error_at", .text), Column("updated_at", .text),
+        Column("next_run_at", .text), Column("failures", .integer),
+    ]
+    static let stateKey = ["instance_url", "site_id", "table_name"]
+
+    // MARK: Warehouse
+
+    public func prepare() async throws {
+        try await http.run("CREATE DATABASE IF NOT EXISTS \(chName(http.database))", inDatabase: false)
+        _ = try await ensureTable(stateTableName, columns: Self.stateColumns, mergeKey: Self.stateKey)
+    }
+
+    public func loadState(_ key: StateKey) async throws -> TableState? {
+        guard try await exists(Self.storage(stateTableName)) else { return nil }
+        let result = try await select("""
+            SELECT cursor, phase, last_success_at, last_error, last_error_at, next_run_at, failures
+            FROM \(chName(Self.storage(stateTableName))) FINAL
+            WHERE instance_url = \(chString(key.instance)) AND site_id = \(key.siteId) AND table_name = \(chString(key.physicalTable))
+            """)
+        return result.rows.first.map { ServerTypes.state(from: $0) }
+    }
+
+    public func commit(_ w: TableWrite) async throws {
+        var info = try await ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
+        let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
+        try await widenForValues(w.table, w.batch.columns, rows, info: &info)
+        let version = nextVersion()
+        try await insert(Self.storage(w.table), columns: w.batch.columns.map(\.name), rows: rows, info: info, version: version)
+        if case .days(let days) = w.replace, !days.isEmpty {
+            let list = days.map { "toDate(\(chString($0)))" }.joined(separator: ", ")
+            try await deleteOlder(Self.storage(w.table), version: version,
+                                  where: "`_site_id` = \(w.stateKey.siteId) AND `_date` IN (\(list))")
+        }
+        try await saveState(w.stateKey, w.state)
+    }
+
+    public func saveState(_ key: StateKey, _ s: TableState) async throws {
+        let info = try await ensureTable(stateTableName, columns: Self.stateColumns, mergeKey: Self.stateKey)
+        let row: [Cell] = [
+            .text(key.instance), .int(Int64(key.siteId)), .text(key.physicalTable),
+            s.cursor.map(Cell.text) ?? .null, .text(s.phase.rawValue), s.lastSuccessAt.map(Cell.text) ?? .null,
+            s.lastError.map(Cell.text) ?? .null, s.lastErrorAt.map(Cell.text) ?? .null, .text(Timestamps.now()),
+            s.nextRunAt.map(Cell.text) ?? .null, .int(Int64(s.failures)),
+        ]
+        try await insert(Self.storage(stateTableName), columns: Self.stateColumns.map(\.name), rows: [row], info: info, version: nextVersion())
+    }
+
+    public func dropTable(_ table: String) async throws {
+        try await http.run("DROP TABLE IF EXISTS \(chName(table))")
+        try await http.run("DROP TABLE IF EXISTS \(chName(Self.storage(table)))")
+        tables[Self.storage(table)] = nil
+        views.remove(table)
+    }
+
+    public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
+                        siteId: Int, stateKey: StateKey, state: TableState) async throws {
+        guard let source = try await describe(Self.storage(staging)) else {
+            throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
+        }
+        let names = source.names.filter { $0 != "_version" }
+        let stagingColumns = names.map { Column($0, ClickHouseTypes.columnType(source.types[$0]!)) }
+        var info = try await ensureTable(table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
+        for c in stagingColumns {
+            let target = ClickHouseTypes.columnType(info.types[c.name]!)
+            let wider = ServerTypes.union(target, c.type)
+            if wider != target { try await widen(table, c.name, to: wider, info: &info) }
+        }
+        let version = nextVersion()
+        let values = names.map { name -> String in
+            let (from, to) = (source.types[name]!, info.types[name]!)
+            return from == to ? chName(name) : "CAST(\(chName(name)) AS \(to))"
+        }
+        try await http.run("""
+            INSERT INTO \(chName(Self.storage(table))) (\(names.map(chName).joined(separator: ", ")), `_version`)
+            SELECT \(values.joined(separator: ", ")), toUInt64(\(version)) FROM \(chName(Self.storage(staging))) FINAL
+            """)
+        try await deleteOlder(Self.storage(table), version: version, where: "`_site_id` = \(siteId)")
+        try await saveState(stateKey, state)
+        // Dropped last: until the state says the refresh is done, a rerun promotes again.
+        try await dropTable(staging)
+    }
+
+    public func status() async throws -> [TableStatus] {
+        guard try await exists(Self.storage(stateTableName)) else { return [] }
+        let result = try await select("""
+            SELECT cursor, phase, last_success_at, last_error, last_error_at, instance_url, site_id, table_name,
+                next_run_at, failures
+            FROM \(chName(Self.storage(stateTableName))) FINAL ORDER BY instance_url, site_id, table_name
+            """)
+        var out: [TableStatus] = []
+        for cells in result.rows {
+            guard case .text(let instance) = cells[5], case .int(let site) = cells[6], case .text(let table) = cells[7] else { continue }
+            var count = 0
+            if try await exists(Self.storage(table)) {
+                let n = try await select("SELECT count() FROM \(chName(Self.storage(table))) FINAL WHERE `_site_id` = \(site)")
+                if case .int(let v)? = n.rows.first?.first { count = Int(v) }
+            }
+            out.append(TableStatus(instance: instance, siteId: Int(site), table: table, rows: count,
+                                   state: ServerTypes.state(from: cells, scheduleAt: 8)))
+        }
+        return out
+    }
+
+    public func query(_ sql: String) async throws -> QueryResult {
+        var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
+        while text.hasSuffix(";") { text = String(text.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        return try ClickHouseTypes.result(try await http.run(text + "\nFORMAT JSONCompact", readOnly: true))
+    }
+
+    public func close() async throws {
+        await http.shutdown()
+    }
+
+    // MARK: Helpers
+
+    func select(_ sql: String) async throws -> QueryResult {
+        try ClickHouseTypes.result(try await http.run(sql + "\nFORMAT JSONCompact"))
+    }
+
+    /// Increasing across writes of this process, and across processes through the clock.
+    func nextVersion() -> UInt64 {
+        let now = UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
+        lastVersion = max(now, lastVersion + 1)
+        return lastVersion
+    }
+
+    /// Deletes the rows older than `version` that match, through a mutation, and waits until it is done:
+    /// 18.16 has no synchronous mutations (`mutations_sync` came later), so `system.mutations` is polled.
+    func deleteOlder(_ storage: String, version: UInt64, where condition: String) async throws {
+        let filter = "\(condition) AND `_version` < \(version)"
+        let stale = try await select("SELECT count() FROM \(chName(storage)) WHERE \(filter)")
+        guard case .int(let n)? = stale.rows.first?.first, n > 0 else { return }
+        try await http.run("ALTER TABLE \(chName(storage)) DELETE WHERE \(filter)")
+        let deadline = Date().addingTimeInterval(600)
+        while true {
+            let pending = try await select("""
+                SELECT count() FROM system.mutations
+                WHERE database = \(chString(http.database)) AND table = \(chString(storage)) AND is_done = 0
+                """)
+            if case .int(0)? = pending.rows.first?.first { return }
+            if Date() > deadline {
+                throw SyncError.warehouse("\(displayName): the DELETE mutation on \(storage) has not finished after 10 minutes; see system.mutations")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}

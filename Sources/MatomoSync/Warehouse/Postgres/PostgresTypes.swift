@@ -1,0 +1,94 @@
+import Foundation
+import PostgresNIO
+
+/// Column types in PostgreSQL, and what to do with a value that does not fit its column.
+enum PostgresTypes {
+    static func sqlType(_ type: ColumnType) -> String {
+        switch type {
+        case .integer: return "BIGINT"
+        case .real: return "DOUBLE PRECISION"
+        case .text: return "TEXT"
+        case .json: return "JSONB"
+        case .date: return "DATE"
+        }
+    }
+
+    /// `information_schema.columns.data_type` to ours; anything else is treated as text.
+    static func columnType(_ dataType: String) -> ColumnType {
+        switch dataType {
+        case "bigint", "integer", "smallint": return .integer
+        case "double precision", "real", "numeric": return .real
+        case "jsonb", "json": return .json
+        case "date": return .date
+        default: return .text
+        }
+    }
+
+    /// The type a column must have to hold `cell` without loss: Matomo sends "n/a" where a number
+    /// was expected, so a BIGINT column becomes TEXT rather than failing the sync.
+    static func widened(_ type: ColumnType, toHold cell: Cell) -> ColumnType {
+        switch (type, cell) {
+        case (_, .null), (.text, _): return type
+        case (.integer, .int), (.real, .int), (.real, .real): return type
+        case (.integer, .real): return .real
+        case (.json, _): return .json  // invalid JSON is stored as a JSON string instead
+        case (.date, .text(let s)) where ServerTypes.isDate(s): return .date
+        default: return .text
+        }
+    }
+
+    /// Appends a cell as a parameter of a column of `type` (the SQL casts it: `$n::DATE`).
+    static func bind(_ cell: Cell, as type: ColumnType, into binds: inout PostgresBindings) {
+        switch (cell, type) {
+        case (.null, _): binds.appendNull()
+        case (.int(let i), .integer): binds.append(i)
+        case (.int(let i), .real): binds.append(Double(i))
+        case (.real(let d), .real): binds.append(d)
+        case (.text(let s), .json): binds.append(validJSON(s) ? s : RowShaper.jsonStringLiteral(s))
+        case (.int(let i), _): binds.append(String(i))
+        case (.real(let d), _): binds.append(String(d))
+        case (.text(let s), _): binds.append(s)
+        }
+    }
+
+    /// Whether JSONB accepts the text: valid JSON, and no `\u0000`, which JSONB refuses.
+    static func validJSON(_ s: String) -> Bool {
+        guard !s.contains("\\u0000"), let data = s.data(using: .utf8) else { return false }
+        return (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
+    }
+
+    /// A result cell as ours, whatever its type.
+    static func cell(_ c: PostgresCell) -> Cell {
+        guard var bytes = c.bytes else { return .null }
+        do {
+            switch c.dataType {
+            case .int2, .int4, .int8: return .int(try c.decode(Int64.self))
+            case .float4, .float8: return .real(try c.decode(Double.self))
+            case .numeric:
+                // SUM(bigint) is NUMERIC: whole values read as integers, as in SQLite.
+                let d = try c.decode(Decimal.self)
+                let n = NSDecimalNumber(decimal: d)
+                if Decimal(n.int64Value) == d { return .int(n.int64Value) }
+                return .real(n.doubleValue)
+            case .bool: return .int(try c.decode(Bool.self) ? 1 : 0)
+            case .date:
+                guard c.format == .binary, let days = bytes.readInteger(as: Int32.self) else { return .text(try c.decode(String.self)) }
+                return .text(dateText(daysSince2000: Int(days)))
+            case .timestamp, .timestamptz: return .text(Timestamps.iso(try c.decode(Date.self)))
+            case .bytea: return .text("\\x" + (bytes.readBytes(length: bytes.readableBytes) ?? []).map { String(format: "%02x", $0) }.joined())
+            default: return .text(try c.decode(String.self))
+            }
+        } catch {
+            return .text(bytes.readString(length: bytes.readableBytes) ?? "")
+        }
+    }
+
+    /// PostgreSQL's binary DATE: days since 2000-01-01.
+    static func dateText(daysSince2000: Int) -> String {
+        let seconds = TimeInterval(946_684_800 + daysSince2000 * 86400)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: seconds))
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+}

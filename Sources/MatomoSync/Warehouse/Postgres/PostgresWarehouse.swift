@@ -1,0 +1,346 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// PostgreSQL through postgres-nio: typed columns, upserts on the merge key through a unique index,
+/// and every write (rows, new columns, the state covering them) in one transaction. One connection,
+/// opened on first use; the actor and `serialized` keep one transaction at a time on it.
+public actor PostgresWarehouse: Warehouse {
+    public nonisolated let displayName: String
+    let url: ServerURL
+    let schema: String
+    let readOnly: Bool
+    var connection: PostgresConnection?
+    /// Column types per table, as the server has them; forgotten when a transaction rolls back.
+    var columnCache: [String: [String: ColumnType]] = [:]
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Holders of the sync lock in this process (the scheduler runs tables at once through one warehouse).
+    private var lockHolders = 0
+    let logger: Logger = {
+        var l = Logger(label: "matomo-sync.postgres")
+        l.logLevel = .critical
+        return l
+    }()
+
+    public init(url: ServerURL, readOnly: Bool = false) throws {
+        self.url = url
+        self.schema = url.parameters["schema"].flatMap { $0.isEmpty ? nil : $0 } ?? "public"
+        self.readOnly = readOnly
+        self.displayName = url.redacted
+    }
+
+    deinit {
+        // A safety net for a warehouse dropped without close() (an error on the way): the closure
+        // keeps the connection alive until its channel is closed, as postgres-nio requires.
+        if let c = connection, !c.isClosed {
+            c.close().whenComplete { _ in _ = c }
+        }
+    }
+
+    // MARK: Warehouse
+
+    public func prepare() async throws {
+        _ = try await serialized {
+            try await self.transaction {
+                try await self.execute("""
+                    CREATE TABLE IF NOT EXISTS \(q(stateTableName)) (
+                        instance_url TEXT NOT NULL,
+                        site_id BIGINT NOT NULL,
+                        table_name TEXT NOT NULL,
+                        cursor TEXT,
+                        phase TEXT NOT NULL DEFAULT 'incremental',
+                        last_success_at TEXT,
+                        last_error TEXT,
+                        last_error_at TEXT,
+                        next_run_at TEXT,
+                        failures BIGINT NOT NULL DEFAULT 0,
+                        updated_at TEXT NOT NULL,
+                        PRIMARY KEY (instance_url, site_id, table_name)
+                    )
+                    """)
+                // State tables made before scheduling existed lack these columns.
+                try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS next_run_at TEXT")
+                try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS failures BIGINT NOT NULL DEFAULT 0")
+            }
+        }
+    }
+
+    public func loadState(_ key: StateKey) async throws -> TableState? {
+        try await serialized {
+            try await self.guarded {
+                guard try await self.tableExists(stateTableName) else { return nil }
+                var binds = PostgresBindings()
+                binds.append(key.instance)
+                binds.append(Int64(key.siteId))
+                binds.append(key.physicalTable)
+                let rows = try await self.execute("""
+                    SELECT cursor, phase, last_success_at, last_error, last_error_at, next_run_at, failures FROM \(q(stateTableName))
+                    WHERE instance_url = $1 AND site_id = $2 AND table_name = $3
+                    """, binds)
+                return rows.first.map { ServerTypes.state(from: $0.map(PostgresTypes.cell)) }
+            }
+        }
+    }
+
+    public func commit(_ w: TableWrite) async throws {
+        try await serialized {
+            try await self.transaction {
+                var types = try await self.ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
+                let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
+                try await self.widenForValues(w.table, w.batch.columns, rows, types: &types)
+                if case .days(let days) = w.replace, !days.isEmpty {
+                    var binds = PostgresBindings()
+                    binds.append(Int64(w.stateKey.siteId))
+                    binds.append(days)
+                    let date = types["_date"] == .date ? "\(q("_date")) = ANY($2::DATE[])" : "\(q("_date"))::TEXT = ANY($2)"
+                    try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1 AND \(date)", binds)
+                }
+                try await self.insert(w.table, columns: w.batch.columns.map(\.name), rows: rows, types: types, mergeKey: w.mergeKey)
+                try await self.saveState(w.stateKey, w.state, inTransaction: true)
+            }
+        }
+    }
+
+    public func saveState(_ key: StateKey, _ state: TableState) async throws {
+        try await serialized {
+            try await self.guarded { try await self.saveState(key, state, inTransaction: false) }
+        }
+    }
+
+    public func dropTable(_ table: String) async throws {
+        try await serialized {
+            try await self.guarded {
+                try await self.execute("DROP TABLE IF EXISTS \(q(table))")
+                self.columnCache[table] = nil
+            }
+        }
+    }
+
+    public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
+                        siteId: Int, stateKey: StateKey, state: TableState) async throws {
+        try await serialized {
+            try await self.transaction {
+                let stagingTypes = try await self.columnTypes(staging)
+                guard !stagingTypes.isEmpty else {
+                    throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
+                }
+                let stagingColumns = stagingTypes.keys.sorted().map { Column($0, stagingTypes[$0]!) }
+                var types = try await self.ensureTable(table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
+                for c in stagingColumns {
+                    let wider = ServerTypes.union(types[c.name]!, c.type)
+                    if wider != types[c.name] { try await self.widen(table, c.name, to: wider); types[c.name] = wider }
+                }
+                var binds = PostgresBindings()
+                binds.append(Int64(siteId))
+                try await self.execute("DELETE FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
+                let names = stagingColumns.map { q($0.name) }.joined(separator: ", ")
+                let values = stagingColumns.map { "\(q($0.name))::\(PostgresTypes.sqlType(types[$0.name]!))" }.joined(separator: ", ")
+                try await self.execute("INSERT INTO \(q(table)) (\(names)) SELECT \(values) FROM \(q(staging))")
+                try await self.execute("DROP TABLE \(q(staging))")
+                self.columnCache[staging] = nil
+                try await self.saveState(stateKey, state, inTransaction: true)
+            }
+        }
+    }
+
+    public func status() async throws -> [TableStatus] {
+        try await serialized {
+            try await self.guarded {
+                guard try await self.tableExists(stateTableName) else { return [] }
+                let rows = try await self.execute("""
+                    SELECT cursor, phase, last_success_at, last_error, last_error_at, instance_url, site_id, table_name,
+                        next_run_at, failures
+                    FROM \(q(stateTableName)) ORDER BY instance_url, site_id, table_name
+                    """)
+                var out: [TableStatus] = []
+                for row in rows {
+                    let cells = row.map(PostgresTypes.cell)
+                    guard case .text(let instance) = cells[5], case .int(let site) = cells[6], case .text(let table) = cells[7] else { continue }
+                    var count = 0
+                    if try await self.tableExists(table) {
+                        var binds = PostgresBindings()
+                        binds.append(site)
+                        let counted = try await self.execute("SELECT COUNT(*) FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
+                        if case .int(let n)? = counted.first.map({ PostgresTypes.cell($0.first!) }) { count = Int(n) }
+                    }
+                    out.append(TableStatus(instance: instance, siteId: Int(site), table: table, rows: count,
+                                           state: ServerTypes.state(from: cells, scheduleAt: 8)))
+                }
+                return out
+            }
+        }
+    }
+
+    public func query(_ sql: String) async throws -> QueryResult {
+        try await serialized {
+            try await self.guarded {
+                // Read-only whatever the SQL says; the extended protocol also refuses several statements.
+                try await self.execute("BEGIN READ ONLY")
+                do {
+                    let rows = try await self.execute(sql)
+                    try await self.execute("ROLLBACK")
+                    let columns = rows.first.map { $0.map(\.columnName) } ?? []
+                    return QueryResult(columns: columns, rows: rows.map { $0.map(PostgresTypes.cell) })
+                } catch {
+                    _ = try? await self.execute("ROLLBACK")
+                    throw error
+                }
+            }
+        }
+    }
+
+    public func close() async throws {
+        try? await connection?.close()
+        connection = nil
+        lockHolders = 0
+    }
+
+    /// A session advisory lock keyed by the schema: a second sync into the same schema is refused; the
+    /// server drops the lock when the session ends, even if the holder was killed.
+    public func lockForSync() async throws {
+        if lockHolders > 0 {
+            lockHolders += 1
+            return
+        }
+        let taken = try await serialized {
+            try await self.guarded {
+                var binds = PostgresBindings()
+                binds.append("matomo-sync:" + self.schema)
+                let rows = try await self.execute("SELECT CASE WHEN pg_try_advisory_lock(hashtext($1)::BIGINT) THEN 1::BIGINT ELSE 0::BIGINT END", binds)
+                return rows.first.map { PostgresTypes.cell($0.first!) } == .int(1)
+            }
+        }
+        guard taken else {
+            throw SyncError.warehouse("another matomo-sync is already syncing into \(displayName); wait for it to finish, or stop it, then run again")
+        }
+        lockHolders = 1
+    }
+
+    public func unlockSync() async {
+        guard lockHolders > 0 else { return }
+        lockHolders -= 1
+        guard lockHolders == 0 else { return }
+        _ = try? await serialized {
+            try await self.guarded {
+                var binds = PostgresBindings()
+                binds.append("matomo-sync:" + self.schema)
+                _ = try await self.execute("SELECT pg_advisory_unlock(hashtext($1)::BIGINT)", binds)
+            }
+        }
+    }
+
+    // MARK: Connection and transactions
+
+    func connect() async throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        let tls: PostgresConnection.Configuration.TLS
+        switch url.parameters["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "require", "verify-ca", "verify-full": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        let user = url.user ?? "postgres"
+        let config = PostgresConnection.Configuration(host: url.host, port: url.port ?? 5432, username: user,
+                                                      password: url.password, database: url.database ?? user, tls: tls)
+        let c = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+        connection = c
+        if readOnly {
+            try await c.query(PostgresQuery(unsafeSQL: "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"), logger: logger)
+        } else {
+            try await c.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(q(schema))"), logger: logger)
+        }
+        try await c.query(PostgresQuery(unsafeSQL: "SET search_path TO \(q(schema))"), logger: logger)
+        return c
+    }
+
+    @discardableResult
+    func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws -> [PostgresRow] {
+        let c = try await connect()
+        var rows: [PostgresRow] = []
+        for try await row in try await c.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// One statement after another on the connection: the actor alone would interleave them at each `await`.
+    private func serialized<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+
+    /// Runs `body` between BEGIN and COMMIT; any failure rolls everything back, DDL included.
+    private func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await guarded {
+            try await self.execute("BEGIN")
+            do {
+                let value = try await body()
+                try await self.execute("COMMIT")
+                return value
+            } catch {
+                _ = try? await self.execute("ROLLBACK")
+                self.columnCache = [:]
+                throw error
+            }
+        }
+    }
+
+    /// Turns driver errors into one line naming the warehouse, never its password.
+    private func guarded<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            if connection?.isClosed ?? false { connection = nil }
+            throw SyncError.warehouse("\(displayName): \(Self.message(error))")
+        }
+    }
+
+    static func message(_ error: any Error) -> String {
+        if let e = error as? PSQLError {
+            if let m = e.serverInfo?[.message] {
+                return m + (e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+            }
+            if let u = e.underlying { return "\(e.code): \(u)" }
+            return "\(e.code)"
+        }
+        if let e = error as? PostgresDecodingError { return "cannot decode a value of column \(e.columnName): \(e.code)" }
+        return String(describing: error)
+    }
+
+    private func saveState(_ key: StateKey, _ s: TableState, inTransaction: Bool) async throws {
+        var binds = PostgresBindings()
+        binds.append(key.instance)
+        binds.append(Int64(key.siteId))
+        binds.append(key.physicalTable)
+        binds.append(s.cursor)
+        binds.append(s.phase.rawValue)
+        binds.append(s.lastSuccessAt)
+        binds.append(s.lastError)
+        binds.append(s.lastErrorAt)
+        binds.append(s.nextRunAt)
+        binds.append(Int64(s.failures))
+        binds.append(Timestamps.now())
+        try await execute("""
+            INSERT INTO \(q(stateTableName)) (instance_url, site_id, table_name, cursor, phase, last_success_at, last_error,
+                last_error_at, next_run_at, failures, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (instance_url, site_id, table_name) DO UPDATE SET
+                cursor = EXCLUDED.cursor, phase = EXCLUDED.phase, last_success_at = EXCLUDED.last_success_at,
+                last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at,
+                next_run_at = EXCLUDED.next_run_at, failures = EXCLUDED.failures, updated_at = EXCLUDED.updated_at
+            """, binds)
+    }
+}
+
+private func q(_ identifier: String) -> String { ColumnNaming.quote(identifier) }
