@@ -11,10 +11,14 @@ struct BenchSettings {
     var pageSize = 1000
     var baseline = true
     var keep = false
+    /// A PostgreSQL or ClickHouse server URL; each run gets a schema or database of its own there.
+    /// nil: SQLite files in a temporary folder.
+    var warehouse: String?
 
     static let usage = """
         usage: matomo-bench [--visits 100000] [--days 365] [--latency-ms 50] [--row-cost-ms 0.4]
                             [--concurrency 4] [--page-size 1000] [--no-baseline] [--keep]
+                            [--warehouse postgres://...|clickhouse://...]
         """
 
     static func parse(_ arguments: [String]) -> BenchSettings {
@@ -34,6 +38,7 @@ struct BenchSettings {
             case "--page-size": s.pageSize = value { Int($0).flatMap { (1...10_000).contains($0) ? $0 : nil } }
             case "--no-baseline": s.baseline = false
             case "--keep": s.keep = true
+            case "--warehouse": s.warehouse = value { $0.hasPrefix("sqlite:") ? nil : $0 }
             default: fail()
             }
         }
@@ -50,7 +55,7 @@ struct BenchSettings {
         return """
             matomo-bench: \(visits.formatted()) visits over \(days) days (generated in \(Summary.seconds(generation))), \
             fake Matomo at \(url) answering in \(latencyMs) ms + \(rowCostMs) ms per visit
-            sync: \(binary), concurrency \(concurrency), pages of \(pageSize)
+            sync: \(binary), concurrency \(concurrency), pages of \(pageSize), warehouse \(warehouse.map { String($0.prefix { $0 != ":" }) } ?? "sqlite")
             machine: \(machine)
             """
     }

@@ -8,6 +8,7 @@ import MatomoSync
 //
 //   swift run -c release matomo-bench [--visits 100000] [--days 365] [--latency-ms 50] [--row-cost-ms 0.4]
 //                                     [--concurrency 4] [--page-size 1000] [--no-baseline] [--keep]
+//                                     [--warehouse postgres://user:pw@host:5432/db | clickhouse://user:pw@host:8123/db]
 
 if CommandLine.arguments.dropFirst().first == "--measure-child" {
     ChildRun.measureMain(Array(CommandLine.arguments.dropFirst(2)))
@@ -31,9 +32,22 @@ let generation = clock.measure {
 let url = try await fake.start()
 say(settings.header(visits: fake.visits(siteId: 1).count, generation: generation, url: url, binary: binary))
 
+/// The warehouse URL of a run called `name`: a SQLite file, or a schema (PostgreSQL) or database
+/// (ClickHouse) of its own on the given server.
+func warehouseURL(_ name: String) -> String {
+    guard let base = settings.warehouse else { return "sqlite:" + folder.appendingPathComponent(name + ".sqlite").path }
+    let unique = "bench_\(getpid())_\(name)"
+    if base.hasPrefix("clickhouse") {
+        let root = base.split(separator: "?", maxSplits: 1)[0]
+        let server = root.range(of: "/", options: .backwards).map { String(root[..<$0.lowerBound]) } ?? String(root)
+        return server + "/" + unique
+    }
+    return base + (base.contains("?") ? "&" : "?") + "schema=" + unique
+}
+
 func run(_ name: String, warehouse: String, extra: [String]) async throws -> RunResult {
     fake.resetRequests()
-    let args = ["sync", "--url", url.absoluteString, "--site-id", "1", "--warehouse", "sqlite:" + warehouse,
+    let args = ["sync", "--url", url.absoluteString, "--site-id", "1", "--warehouse", warehouse,
                 "--backfill-days", String(settings.days), "--page-size", String(settings.pageSize), "--quiet"] + extra
     let cost = try await ChildRun.run(binary, args, environment: ["MATOMO_TOKEN": token],
                                       log: folder.appendingPathComponent("sync.log").path)
@@ -47,20 +61,20 @@ func run(_ name: String, warehouse: String, extra: [String]) async throws -> Run
     return result
 }
 
-func storedVisits(_ path: String) async throws -> Int {
-    let w = try SQLiteWarehouse(path: path, readOnly: true)
-    defer { Task { try? await w.close() } }
-    if case .int(let n)? = try await w.query("SELECT COUNT(*) FROM visits").rows.first?.first { return Int(n) }
+func storedVisits(_ warehouse: String) async throws -> Int {
+    let w = try WarehouseURL.open(warehouse, readOnly: true)
+    let rows = try await withCleanup { try await w.query("SELECT COUNT(*) FROM visits").rows } cleanup: { try? await w.close() }
+    if case .int(let n)? = rows.first?.first { return Int(n) }
     return 0
 }
 
 let concurrency = ["--concurrency", String(settings.concurrency)]
-let fast = folder.appendingPathComponent("segmented.sqlite").path
+let fast = warehouseURL("segmented")
 let backfill = try await run("backfill (segmented, concurrency \(settings.concurrency))", warehouse: fast, extra: concurrency)
 let incremental = try await run("incremental, nothing new", warehouse: fast, extra: concurrency)
 var baseline: RunResult?
 if settings.baseline {
-    let slow = folder.appendingPathComponent("baseline.sqlite").path
+    let slow = warehouseURL("baseline")
     baseline = try await run("backfill (baseline: day by day, sequential)", warehouse: slow, extra: ["--day-by-day", "--concurrency", "1"])
 }
 say(Summary.table(backfill: backfill, incremental: incremental, baseline: baseline))
