@@ -75,34 +75,37 @@ extension PostgresWarehouse {
     /// statement as PostgreSQL's 65,535 parameters allow (at most 1,000).
     func insert(_ table: String, columns: [String], rows: [[Cell]], types: [String: ColumnType], mergeKey: [String]) async throws {
         guard !rows.isEmpty, !columns.isEmpty else { return }
+        // A page travels as one JSONB parameter that the server turns into typed rows
+        // (`jsonb_populate_recordset` with the table's own row type): one short statement per page
+        // instead of tens of thousands of placeholders to build, send and parse.
         let columnTypes = columns.map { types[$0] ?? .text }
-        let casts = columnTypes.map { "::" + PostgresTypes.sqlType($0) }
         let keys = Set(mergeKey)
+        let names = columns.map(q).joined(separator: ", ")
         let updates = columns.filter { !keys.contains($0) }.map { "\(q($0)) = EXCLUDED.\(q($0))" }
-        let head = "INSERT INTO \(q(table)) (\(columns.map(q).joined(separator: ", "))) VALUES "
-        let tail = " ON CONFLICT (\(mergeKey.map(q).joined(separator: ", "))) DO "
+        let sql = "INSERT INTO \(q(table)) (\(names)) SELECT \(names) FROM jsonb_populate_recordset(NULL::\(q(table)), $1::JSONB)"
+            + " ON CONFLICT (\(mergeKey.map(q).joined(separator: ", "))) DO "
             + (updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
-        let perStatement = max(1, min(1000, 65_000 / columns.count))
-        var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(start + perStatement, rows.count)]
-            start += chunk.count
-            var binds = PostgresBindings(capacity: chunk.count * columns.count)
-            var sql = head
-            sql.reserveCapacity(head.count + chunk.count * columns.count * 16 + tail.count)
-            var n = 0
-            for (r, row) in chunk.enumerated() {
-                sql += r == 0 ? "(" : ", ("
-                for c in 0..<columns.count {
-                    n += 1
-                    if c > 0 { sql += ", " }
-                    sql += "$\(n)\(casts[c])"
-                    PostgresTypes.bind(c < row.count ? row[c] : .null, as: columnTypes[c], into: &binds)
-                }
-                sql += ")"
+        let keyPrefixes = columns.map { Array((RowShaper.jsonStringLiteral($0) + ":").utf8) }
+        var json: [UInt8] = [UInt8(ascii: "[")]
+        json.reserveCapacity(rows.count * 4096)
+        for (r, row) in rows.enumerated() {
+            if r > 0 { json.append(UInt8(ascii: ",")) }
+            json.append(UInt8(ascii: "{"))
+            var first = true
+            for c in 0..<columns.count {
+                let cell = c < row.count ? row[c] : .null
+                if case .null = cell { continue }
+                if !first { json.append(UInt8(ascii: ",")) }
+                first = false
+                json.append(contentsOf: keyPrefixes[c])
+                PostgresTypes.appendJSON(cell, as: columnTypes[c], to: &json)
             }
-            try await execute(sql + tail, binds)
+            json.append(UInt8(ascii: "}"))
         }
+        json.append(UInt8(ascii: "]"))
+        var binds = PostgresBindings()
+        binds.append(String(decoding: json, as: UTF8.self))
+        try await execute(sql, binds)
     }
 }
 

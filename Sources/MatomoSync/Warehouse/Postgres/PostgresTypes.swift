@@ -52,6 +52,23 @@ enum PostgresTypes {
         }
     }
 
+    /// A cell as the JSON value `jsonb_populate_recordset` turns into a value of the column's type:
+    /// numbers bare, text quoted, valid JSON embedded as is (invalid JSON becomes a JSON string).
+    static func appendJSON(_ cell: Cell, as type: ColumnType, to out: inout [UInt8]) {
+        switch (cell, type) {
+        case (.null, _): out.append(contentsOf: Array("null".utf8))
+        case (.int(let i), .integer), (.int(let i), .real): out.append(contentsOf: Array(String(i).utf8))
+        case (.real(let d), .real) where d.isFinite: out.append(contentsOf: Array(String(d).utf8))
+        case (.text(let s), .json):
+            out.append(contentsOf: Array((validJSON(s) ? s : RowShaper.jsonStringLiteral(s)).utf8))
+        case (.int(let i), .json): out.append(contentsOf: Array(String(i).utf8))
+        case (.real(let d), .json) where d.isFinite: out.append(contentsOf: Array(String(d).utf8))
+        case (.int(let i), _): out.append(contentsOf: Array(RowShaper.jsonStringLiteral(String(i)).utf8))
+        case (.real(let d), _): out.append(contentsOf: Array(RowShaper.jsonStringLiteral(String(d)).utf8))
+        case (.text(let s), _): out.append(contentsOf: Array(RowShaper.jsonStringLiteral(s).utf8))
+        }
+    }
+
     /// Whether JSONB accepts the text: valid JSON, and no `\u0000`, which JSONB refuses.
     static func validJSON(_ s: String) -> Bool {
         // Our reader checks the grammar in one pass without building objects (JSONSerialization took
