@@ -161,7 +161,7 @@ public struct RowShaper: Sendable {
 
     /// A string as a JSON string literal, for JSON columns that receive a plain string and for
     /// ClickHouse's JSONEachRow. Works on UTF-8 bytes: it runs on every text value of a ClickHouse load.
-    static func jsonStringLiteral(_ s: String) -> String {
+    public static func jsonStringLiteral(_ s: String) -> String {
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count + 16)
