@@ -6,17 +6,8 @@ extension SyncEngine {
     /// walks site-local days oldest first with `period=day&filter_sort_order=asc`, one request at a
     /// time, committing each page with its cursor. Stops at the first visit under an hour old.
     func syncVisitsDayByDay(_ run: inout TableRun) async throws {
-        let zone = run.site.timeZone
-        let now = Int64(options.now().timeIntervalSince1970)
-        let cutoff = VisitPlanner.cutoff(now: now)
-        let today = LocalDay.containing(epochSeconds: now, in: zone)
-        let created = run.site.createdAt.map { LocalDay.containing($0, in: zone) }
-        var cursor = run.state.cursor.flatMap(VisitCursor.init)
-        let firstDay = VisitPlanner.startDay(cursor: cursor, zone: zone, today: today, backfillDays: options.backfillDays, siteCreated: created)
-        let lastDay = LocalDay.containing(epochSeconds: cutoff, in: zone)
-        let days = DayRange(firstDay, max(firstDay, lastDay))
-        run.report.days = days
-        progress.report(.tableStarted(.visits, siteId: siteId, daysTotal: days.count))
+        let (zone, cutoff, stored, days) = startVisits(&run)
+        var cursor = stored
 
         walk: for (done, day) in days.days.enumerated() {
             let bounds = day.bounds(in: zone)

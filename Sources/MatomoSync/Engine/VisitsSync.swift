@@ -7,16 +7,7 @@ extension SyncEngine {
     /// strictly in order, each page with its cursor. Stops at the first visit under an hour old.
     func syncVisits(_ run: inout TableRun) async throws {
         if options.strategy == .dayByDay { return try await syncVisitsDayByDay(&run) }
-        let zone = run.site.timeZone
-        let now = Int64(options.now().timeIntervalSince1970)
-        let cutoff = VisitPlanner.cutoff(now: now)
-        let today = LocalDay.containing(epochSeconds: now, in: zone)
-        let created = run.site.createdAt.map { LocalDay.containing($0, in: zone) }
-        let stored = run.state.cursor.flatMap(VisitCursor.init)
-        let firstDay = VisitPlanner.startDay(cursor: stored, zone: zone, today: today, backfillDays: options.backfillDays, siteCreated: created)
-        let window = DayRange(firstDay, max(firstDay, LocalDay.containing(epochSeconds: cutoff, in: zone)))
-        run.report.days = window
-        progress.report(.tableStarted(.visits, siteId: siteId, daysTotal: window.count))
+        let (zone, cutoff, stored, window) = startVisits(&run)
 
         // Counts only plan the fetching: without them every segment is walked page after page.
         var counts: [LocalDay: Int] = [:]
@@ -69,6 +60,22 @@ extension SyncEngine {
                 pipeline.pushFront(job.following())
             }
         }
+    }
+
+    /// What both visit strategies start from: the site's zone, the newest `serverTimestamp` to store,
+    /// the stored cursor and the days to walk (reported as the table's start).
+    func startVisits(_ run: inout TableRun) -> (zone: TimeZone, cutoff: Int64, cursor: VisitCursor?, window: DayRange) {
+        let zone = run.site.timeZone
+        let now = Int64(options.now().timeIntervalSince1970)
+        let cutoff = VisitPlanner.cutoff(now: now)
+        let today = LocalDay.containing(epochSeconds: now, in: zone)
+        let created = run.site.createdAt.map { LocalDay.containing($0, in: zone) }
+        let stored = run.state.cursor.flatMap(VisitCursor.init)
+        let firstDay = VisitPlanner.startDay(cursor: stored, zone: zone, today: today, backfillDays: options.backfillDays, siteCreated: created)
+        let window = DayRange(firstDay, max(firstDay, LocalDay.containing(epochSeconds: cutoff, in: zone)))
+        run.report.days = window
+        progress.report(.tableStarted(.visits, siteId: siteId, daysTotal: window.count))
+        return (zone, cutoff, stored, window)
     }
 
     /// Visits per site-local day from `VisitsSummary.get` (`period=day&date=A,B`, up to 400 days a request).
