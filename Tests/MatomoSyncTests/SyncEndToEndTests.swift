@@ -227,6 +227,35 @@ import Testing
         #expect(try await h.int("SELECT COUNT(*) FROM visits") == 2)
     }
 
+    /// A page whose merge keys are partly stored already (a re-fetched visit): stored rows are
+    /// updated, new ones added, and nested JSON that JSONB would refuse is kept as a JSON string.
+    @Test(arguments: WarehouseKind.allCases)
+    func aPageWithKnownKeysUpdatesThemAndAddsTheRest(_ kind: WarehouseKind) async throws {
+        let h = try await SyncHarness.start(kind)
+        defer { Task { await h.stop() } }
+        let w = try h.open()
+        try await w.prepare()
+        let key = StateKey(instance: "https://example.org/", siteId: 1, table: .visits)
+        let columns = [Column("_site_id", .integer), Column("id_visit", .integer), Column("visit_duration", .integer),
+                       Column("action_details", .json)]
+        func page(_ rows: [[Cell]], cursor: String) -> TableWrite {
+            TableWrite(table: "visits", mergeKey: ["_site_id", "id_visit"], declaredColumns: [],
+                       batch: RowBatch(columns: columns, rows: rows), replace: .byKey, stateKey: key,
+                       state: TableState(cursor: cursor))
+        }
+        try await w.commit(page([[.int(1), .int(1), .int(10), .text(#"[{"type":"action"}]"#)],
+                                 [.int(1), .int(2), .int(20), .null]], cursor: "a"))
+        let lone = #"[{"title":"half \ud800 a pair"}]"#
+        try await w.commit(page([[.int(1), .int(2), .int(25), .text(lone)],
+                                 [.int(1), .int(3), .int(30), .text("[]")]], cursor: "b"))
+        try await w.close()
+        #expect(try await h.int("SELECT COUNT(*) FROM visits") == 3)
+        #expect(try await h.query("SELECT id_visit, visit_duration FROM visits ORDER BY id_visit")
+            == [[.int(1), .int(10)], [.int(2), .int(25)], [.int(3), .int(30)]])
+        #expect(try await h.int("SELECT COUNT(*) FROM visits WHERE action_details IS NOT NULL") == 3)
+        #expect(try await h.status().first { $0.table == "visits" }?.state.cursor == "b")
+    }
+
     @Test(arguments: WarehouseKind.allCases)
     func numbersAsStringsLandAsIntegers(_ kind: WarehouseKind) async throws {
         let h = try await SyncHarness.start(kind, numbersAsStrings: true)

@@ -16,11 +16,23 @@ struct WarehouseTypeTests {
         #expect(ServerTypes.union(.json, .integer) == .text)
     }
 
-    @Test func invalidJSONIsRecognisedForJSONB() {
-        #expect(PostgresTypes.validJSON(#"[{"a":1}]"#))
-        #expect(PostgresTypes.validJSON("15"))
-        #expect(!PostgresTypes.validJSON("{oops"))
-        #expect(!PostgresTypes.validJSON(#"["nul \u0000"]"#))
+    @Test func jsonbRefusalsAreRecognisedBeforeTheLoad() {
+        for good in [#"[{"a":1}]"#, "15", "-0.5e+3", #" {"k": [true, false, null, "x\"y", "\ud83d\ude00"]} "#, "[]", "{}"] {
+            #expect(PostgresTypes.jsonbAccepts(good), "\(good)")
+        }
+        // Our reader walks nested values leniently; JSONB does not.
+        for bad in ["{oops", #"["nul \u0000"]"#, #"["lone \ud800"]"#, #"["\udc00"]"#, #"["bad \x escape"]"#,
+                    "[\"raw\ttab\"]", "tru", "01", "1.", "[1,]", #"{"a" 1}"#, "[1] 2", ""] {
+            #expect(!PostgresTypes.jsonbAccepts(bad), "\(bad)")
+        }
+    }
+
+    @Test func copyTextEscapesTheFormatsOwnBytes() {
+        var out: [UInt8] = []
+        PostgresCopyText.appendRow([.int(-42), .null, .text("a\tb\nc\\d\re"), .real(1.5), .text(#"{"k":"\u0000"}"#), .int(Int64.min)],
+                                   types: [.integer, .text, .text, .real, .json, .integer], to: &out)
+        #expect(String(decoding: out, as: UTF8.self)
+            == "-42\t\\N\ta\\tb\\nc\\\\d\\re\t1.5\t" + #""{\\"k\\":\\"\\\\u0000\\"}""# + "\t-9223372036854775808\n")
     }
 
     @Test func clickHouseValuesMatchTheirColumns() {

@@ -71,41 +71,58 @@ extension PostgresWarehouse {
         }
     }
 
-    /// Multi-row `INSERT ... ON CONFLICT DO UPDATE` with every value bound, as many rows per
-    /// statement as PostgreSQL's 65,535 parameters allow (at most 1,000).
-    func insert(_ table: String, columns: [String], rows: [[Cell]], types: [String: ColumnType], mergeKey: [String]) async throws {
+    /// Loads rows with `COPY`, the server's bulk path (2-3x less server time than an `INSERT` of the
+    /// same rows). A page is copied straight into the table under a savepoint; when a row's merge key
+    /// is already there (a re-fetched visit), the copy fails as a whole, is rolled back to the
+    /// savepoint, and the page goes through a temporary table and `INSERT ... ON CONFLICT DO UPDATE`,
+    /// so an upsert updates the page's columns exactly as SQLite's does.
+    func insert(_ table: String, columns: [String], rows: [[Cell]], types: [String: ColumnType],
+                mergeKey: [String]) async throws {
         guard !rows.isEmpty, !columns.isEmpty else { return }
-        // A page travels as one JSONB parameter that the server turns into typed rows
-        // (`jsonb_populate_recordset` with the table's own row type): one short statement per page
-        // instead of tens of thousands of placeholders to build, send and parse.
         let columnTypes = columns.map { types[$0] ?? .text }
-        let keys = Set(mergeKey)
-        let names = columns.map(q).joined(separator: ", ")
-        let updates = columns.filter { !keys.contains($0) }.map { "\(q($0)) = EXCLUDED.\(q($0))" }
-        let sql = "INSERT INTO \(q(table)) (\(names)) SELECT \(names) FROM jsonb_populate_recordset(NULL::\(q(table)), $1::JSONB)"
-            + " ON CONFLICT (\(mergeKey.map(q).joined(separator: ", "))) DO "
-            + (updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
-        let keyPrefixes = columns.map { Array((RowShaper.jsonStringLiteral($0) + ":").utf8) }
-        var json: [UInt8] = [UInt8(ascii: "[")]
-        json.reserveCapacity(rows.count * 4096)
-        for (r, row) in rows.enumerated() {
-            if r > 0 { json.append(UInt8(ascii: ",")) }
-            json.append(UInt8(ascii: "{"))
-            var first = true
-            for c in 0..<columns.count {
-                let cell = c < row.count ? row[c] : .null
-                if case .null = cell { continue }
-                if !first { json.append(UInt8(ascii: ",")) }
-                first = false
-                json.append(contentsOf: keyPrefixes[c])
-                PostgresTypes.appendJSON(cell, as: columnTypes[c], to: &json)
-            }
-            json.append(UInt8(ascii: "}"))
+        var data: [UInt8] = []
+        data.reserveCapacity(rows.count * 2048)
+        for row in rows { PostgresCopyText.appendRow(row, types: columnTypes, to: &data) }
+
+        try await execute("SAVEPOINT matomo_sync_copy")
+        do {
+            try await copy(data, into: table, columns: columns)
+            try await execute("RELEASE SAVEPOINT matomo_sync_copy")
+            return
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            // unique_violation: some merge keys exist; take the upsert path below.
+            try await execute("ROLLBACK TO SAVEPOINT matomo_sync_copy")
+            try await execute("RELEASE SAVEPOINT matomo_sync_copy")
         }
-        json.append(UInt8(ascii: "]"))
-        var binds = PostgresBindings()
-        binds.append(String(decoding: json, as: UTF8.self))
-        try await execute(sql, binds)
+        let names = columns.map(q).joined(separator: ", ")
+        let stage = "_matomo_sync_upsert"
+        try await execute("CREATE TEMP TABLE \(q(stage)) ON COMMIT DROP AS SELECT \(names) FROM \(q(table)) WITH NO DATA")
+        try await copy(data, into: stage, columns: columns)
+        let keys = Set(mergeKey)
+        let updates = columns.filter { !keys.contains($0) }.map { "\(q($0)) = EXCLUDED.\(q($0))" }
+        try await execute("INSERT INTO \(q(table)) (\(names)) SELECT \(names) FROM \(q(stage))"
+            + " ON CONFLICT (\(mergeKey.map(q).joined(separator: ", "))) DO "
+            + (updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", ")))
+        try await execute("DROP TABLE \(q(stage))")
+    }
+
+    /// `COPY table (columns) FROM STDIN` with rows in the text format, sent in 256 kB messages.
+    private func copy(_ data: [UInt8], into table: String, columns: [String]) async throws {
+        // postgres-nio writes the names between double quotes without escaping them; ours never
+        // contain one (ColumnNaming), and this keeps it so.
+        guard !table.contains("\""), !columns.contains(where: { $0.contains("\"") }) else {
+            throw SyncError.warehouse("cannot COPY into \(table): a name holds a double quote")
+        }
+        let c = try await connect()
+        try await c.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            let chunk = 256 * 1024
+            var start = 0
+            while start < data.count {
+                let end = min(start + chunk, data.count)
+                try await writer.write(ByteBuffer(bytes: data[start..<end]))
+                start = end
+            }
+        }
     }
 }
 

@@ -38,50 +38,10 @@ enum PostgresTypes {
         }
     }
 
-    /// Appends a cell as a parameter of a column of `type` (the SQL casts it: `$n::DATE`).
-    static func bind(_ cell: Cell, as type: ColumnType, into binds: inout PostgresBindings) {
-        switch (cell, type) {
-        case (.null, _): binds.appendNull()
-        case (.int(let i), .integer): binds.append(i)
-        case (.int(let i), .real): binds.append(Double(i))
-        case (.real(let d), .real): binds.append(d)
-        case (.text(let s), .json): binds.append(validJSON(s) ? s : RowShaper.jsonStringLiteral(s))
-        case (.int(let i), _): binds.append(String(i))
-        case (.real(let d), _): binds.append(String(d))
-        case (.text(let s), _): binds.append(s)
-        }
-    }
-
-    /// A cell as the JSON value `jsonb_populate_recordset` turns into a value of the column's type:
-    /// numbers bare, text quoted, valid JSON embedded as is (invalid JSON becomes a JSON string).
-    static func appendJSON(_ cell: Cell, as type: ColumnType, to out: inout [UInt8]) {
-        switch (cell, type) {
-        case (.null, _): out.append(contentsOf: Array("null".utf8))
-        case (.int(let i), .integer), (.int(let i), .real): out.append(contentsOf: Array(String(i).utf8))
-        case (.real(let d), .real) where d.isFinite: out.append(contentsOf: Array(String(d).utf8))
-        case (.text(let s), .json):
-            out.append(contentsOf: Array((validJSON(s) ? s : RowShaper.jsonStringLiteral(s)).utf8))
-        case (.int(let i), .json): out.append(contentsOf: Array(String(i).utf8))
-        case (.real(let d), .json) where d.isFinite: out.append(contentsOf: Array(String(d).utf8))
-        case (.int(let i), _): out.append(contentsOf: Array(RowShaper.jsonStringLiteral(String(i)).utf8))
-        case (.real(let d), _): out.append(contentsOf: Array(RowShaper.jsonStringLiteral(String(d)).utf8))
-        case (.text(let s), _): out.append(contentsOf: Array(RowShaper.jsonStringLiteral(s).utf8))
-        }
-    }
-
-    /// Whether JSONB accepts the text: valid JSON, and no `\u0000`, which JSONB refuses.
-    static func validJSON(_ s: String) -> Bool {
-        // Our reader checks the grammar in one pass without building objects (JSONSerialization took
-        // most of the PostgreSQL path's CPU on `action_details`).
-        guard !s.contains("\\u0000") else { return false }
-        var reader = JSONReader(Array(s.utf8))
-        do {
-            try reader.skipValue()
-            try reader.expectEnd()
-            return true
-        } catch {
-            return false
-        }
+    /// Whether JSONB accepts the text (see `JSONBCheck`).
+    static func jsonbAccepts(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { JSONBCheck.accepts($0) }
     }
 
     /// A result cell as ours, whatever its type.

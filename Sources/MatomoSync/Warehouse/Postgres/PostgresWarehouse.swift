@@ -252,6 +252,11 @@ public actor PostgresWarehouse: Warehouse {
             try await c.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(q(schema))"), logger: logger)
         }
         try await c.query(PostgresQuery(unsafeSQL: "SET search_path TO \(q(schema))"), logger: logger)
+        // lz4 compresses visits' JSONB ~4x faster than the default pglz (a quarter of a load's server
+        // time), for ~6% more space. PostgreSQL before 14, or built without lz4, keeps its default.
+        if !readOnly {
+            _ = try? await c.query(PostgresQuery(unsafeSQL: "SET default_toast_compression = lz4"), logger: logger)
+        }
         return c
     }
 
