@@ -5,12 +5,17 @@
 # data under a temporary folder, waits until it answers, creates a fresh database and exports
 #   MATOMO_SYNC_TEST_POSTGRES_URL=postgres://matomo:<pw>@127.0.0.1:<port>/matomo_test
 #   MATOMO_SYNC_TEST_CLICKHOUSE_URL=clickhouse://default:<pw>@127.0.0.1:<port>/matomo_test
+#   MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_URL=clickhouse://default:<pw>@127.0.0.1:<port>/matomo_test
+#     (the current ClickHouse engine, chDB from PyPI, behind scripts/chdb-http.py)
 # A server that cannot start exports MATOMO_SYNC_TEST_<KIND>_ERROR instead, so its tests fail saying why.
 
 SERVICES_DIR=""
 SERVICES_PG_DATA=""
 SERVICES_PG_BIN=""
 SERVICES_CH_PID=""
+SERVICES_CHDB_PID=""
+# The current ClickHouse engine, from PyPI (Debian ships only the 18.16 server): see scripts/chdb-http.py.
+SERVICES_CHDB_PACKAGES="chdb==4.4.0 chdb-core==26.9.0"
 
 services_log() { echo "services: $*" >&2; }
 
@@ -161,14 +166,52 @@ EOF
     services_log "ClickHouse $version on 127.0.0.1:$port"
 }
 
+# ClickHouse 26.x as a library (chDB, installed from PyPI into a cache folder once) behind a small
+# HTTP front door speaking the part of ClickHouse's HTTP interface matomo-sync uses.
+services_start_recent_clickhouse() {
+    local cache="${XDG_CACHE_HOME:-$HOME/.cache}/matomo-sync/chdb-4.4.0-26.9.0"
+    if [ ! -f "$cache/.complete" ]; then
+        services_log "installing the current ClickHouse engine from PyPI ($SERVICES_CHDB_PACKAGES, ~180 MB, once)"
+        rm -rf "$cache"; mkdir -p "$cache"
+        # shellcheck disable=SC2086
+        if ! python3 -m pip install -q --disable-pip-version-check --no-deps --target "$cache" $SERVICES_CHDB_PACKAGES \
+                >"$SERVICES_DIR/chdb-pip.log" 2>&1 </dev/null; then
+            export MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_ERROR="pip could not install $SERVICES_CHDB_PACKAGES: $(tail -n 3 "$SERVICES_DIR/chdb-pip.log" | tr '\n' ' ')"
+            return 0
+        fi
+        touch "$cache/.complete"
+    fi
+    local port password dir
+    port=$(services_free_port)
+    password="chdb-$RANDOM$RANDOM-secret"
+    dir="$SERVICES_DIR/chdb"
+    mkdir -p "$dir"
+    PYTHONPATH="$cache" python3 "$(dirname "${BASH_SOURCE[0]}")/chdb-http.py" "$port" "$dir/data" default "$password" \
+        >"$dir/server.log" 2>&1 </dev/null &
+    SERVICES_CHDB_PID=$!
+    for _ in $(seq 1 120); do
+        if curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; then break; fi
+        if ! kill -0 "$SERVICES_CHDB_PID" 2>/dev/null; then break; fi
+        sleep 0.5
+    done
+    if ! curl -fsS -u "default:$password" --data-binary "CREATE DATABASE IF NOT EXISTS matomo_test" "http://127.0.0.1:$port/" >/dev/null 2>&1; then
+        export MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_ERROR="the chDB front door did not start on 127.0.0.1:$port: $(tail -n 3 "$dir/server.log" | tr '\n' ' ')"
+        return 0
+    fi
+    export MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_URL="clickhouse://default:$password@127.0.0.1:$port/matomo_test"
+    services_log "ClickHouse $(curl -fsS -u "default:$password" --data-binary "SELECT version()" "http://127.0.0.1:$port/") (chDB) on 127.0.0.1:$port"
+}
+
 services_start() {
     SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/matomo-sync-services.XXXXXX")
     chmod 755 "$SERVICES_DIR"
     services_install
     services_start_postgres
     services_start_clickhouse
+    services_start_recent_clickhouse
     [ -n "${MATOMO_SYNC_TEST_POSTGRES_ERROR:-}" ] && services_log "PostgreSQL: $MATOMO_SYNC_TEST_POSTGRES_ERROR"
     [ -n "${MATOMO_SYNC_TEST_CLICKHOUSE_ERROR:-}" ] && services_log "ClickHouse: $MATOMO_SYNC_TEST_CLICKHOUSE_ERROR"
+    [ -n "${MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_ERROR:-}" ] && services_log "recent ClickHouse: $MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_ERROR"
     return 0
 }
 
@@ -181,6 +224,11 @@ services_stop() {
         for _ in $(seq 1 40); do kill -0 "$SERVICES_CH_PID" 2>/dev/null || break; sleep 0.25; done
         kill -9 "$SERVICES_CH_PID" 2>/dev/null || true
     fi
+    if [ -n "$SERVICES_CHDB_PID" ]; then
+        kill "$SERVICES_CHDB_PID" 2>/dev/null || true
+        for _ in $(seq 1 20); do kill -0 "$SERVICES_CHDB_PID" 2>/dev/null || break; sleep 0.25; done
+        kill -9 "$SERVICES_CHDB_PID" 2>/dev/null || true
+    fi
     [ -n "$SERVICES_DIR" ] && rm -rf "$SERVICES_DIR"
-    SERVICES_PG_DATA=""; SERVICES_CH_PID=""; SERVICES_DIR=""
+    SERVICES_PG_DATA=""; SERVICES_CH_PID=""; SERVICES_CHDB_PID=""; SERVICES_DIR=""
 }

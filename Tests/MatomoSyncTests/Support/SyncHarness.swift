@@ -13,9 +13,11 @@ final class TestClock: Sendable {
     func advance(_ seconds: TimeInterval) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-/// The warehouses every end-to-end case runs against.
+/// The warehouses every end-to-end case runs against. `clickhouseRecent` is the current ClickHouse
+/// engine (chDB behind scripts/chdb-http.py), as Debian's server is 18.16.
 enum WarehouseKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite, postgres, clickhouse
+    case clickhouseRecent = "clickhouse-recent"
 
     var testDescription: String { rawValue }
 
@@ -29,12 +31,13 @@ enum WarehouseKind: String, CaseIterable, Sendable, CustomTestStringConvertible 
         case .sqlite: return nil
         case .postgres: name = "POSTGRES"
         case .clickhouse: name = "CLICKHOUSE"
+        case .clickhouseRecent: name = "CLICKHOUSE_RECENT"
         }
         if let url = Self.environment["MATOMO_SYNC_TEST_\(name)_URL"], !url.isEmpty { return url }
         if let why = Self.environment["MATOMO_SYNC_TEST_\(name)_ERROR"], !why.isEmpty {
             throw HarnessError("no \(rawValue) server for the tests: \(why)")
         }
-        throw HarnessError("no \(rawValue) server for the tests: MATOMO_SYNC_TEST_\(name)_URL is not set; run `bash scripts/test.sh`, which starts PostgreSQL and ClickHouse and sets it")
+        throw HarnessError("no \(rawValue) server for the tests: MATOMO_SYNC_TEST_\(name)_URL is not set; run `bash scripts/test.sh`, which starts PostgreSQL, ClickHouse and the recent ClickHouse engine and sets it")
     }
 }
 
@@ -102,7 +105,7 @@ final class SyncHarness: Sendable {
         case .postgres:
             let base = serverURL!
             return base + (base.contains("?") ? "&" : "?") + "schema=\(unique)_\(name)"
-        case .clickhouse:
+        case .clickhouse, .clickhouseRecent:
             let base = serverURL!
             let root = base.range(of: "/", options: .backwards).map { String(base[..<$0.lowerBound]) } ?? base
             return root + "/\(unique)_\(name)"
@@ -122,7 +125,7 @@ final class SyncHarness: Sendable {
             sql = "SELECT DISTINCT typeof(\(column)) FROM \(table) WHERE \(column) IS NOT NULL"
         case .postgres:
             sql = "SELECT data_type::TEXT FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '\(table)' AND column_name = '\(column)'"
-        case .clickhouse:
+        case .clickhouse, .clickhouseRecent:
             sql = "SELECT type FROM system.columns WHERE database = currentDatabase() AND table = '_raw_\(table)' AND name = '\(column)'"
         }
         let types = try await query(sql, warehouse: name).compactMap { row -> String? in
@@ -144,7 +147,7 @@ final class SyncHarness: Sendable {
         switch kind {
         case .sqlite: sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
         case .postgres: sql = "SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = current_schema()"
-        case .clickhouse: sql = "SELECT name FROM system.tables WHERE database = currentDatabase()"
+        case .clickhouse, .clickhouseRecent: sql = "SELECT name FROM system.tables WHERE database = currentDatabase()"
         }
         return try await query(sql, warehouse: name).compactMap { row in
             if case .text(let t) = row.first { return t }

@@ -69,8 +69,8 @@ extension ClickHouseWarehouse {
         return info
     }
 
-    /// `<table>` = the storage table FINAL, without `_version`. Views keep their column list, so a
-    /// new column means a new view; type changes show through as they are.
+    /// `<table>` = the storage table FINAL, without `_version`. Views keep their column list (and on
+    /// recent servers their column types), so a new or widened column means a new view.
     func defineView(_ table: String, _ info: TableInfo) async throws {
         let columns = info.names.filter { $0 != "_version" }.map(chName).joined(separator: ", ")
         try await http.run("DROP TABLE IF EXISTS \(chName(table))")
@@ -87,6 +87,9 @@ extension ClickHouseWarehouse {
         try await http.run("ALTER TABLE \(chName(storage)) MODIFY COLUMN \(chName(column)) \(sqlType)")
         info.types[column] = sqlType
         tables[storage] = info
+        // Recent servers store a view's column types when it is created: the old view would read
+        // "n/a" back through the old Int64 as NULL. (18.16's views follow the table; same result.)
+        try await defineView(table, info)
     }
 
     /// Widens the columns some value of the batch does not fit ("n/a" in an Int64 column makes it String).
