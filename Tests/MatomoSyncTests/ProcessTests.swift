@@ -157,8 +157,9 @@ import Testing
 
 /// The sync lock on the server warehouses that have one.
 @Suite(.serialized) struct ServerLockTests {
-    @Test func aSecondSyncIntoTheSamePostgresSchemaIsRefused() async throws {
-        let h = try await SyncHarness.start(.postgres)
+    @Test(arguments: [WarehouseKind.postgres, .clickhouse, .clickhouseRecent])
+    func aSecondSyncIntoTheSameWarehouseIsRefused(_ kind: WarehouseKind) async throws {
+        let h = try await SyncHarness.start(kind)
         defer { Task { await h.stop() } }
         h.fake.generateTraffic(siteId: 1, days: 2, visitsPerDay: 3...5, seed: 3)
         let holder = try h.open()
@@ -170,10 +171,59 @@ import Testing
         } catch {
             #expect("\(error)".contains("another matomo-sync is already syncing"), "\(error)")
             #expect(!"\(error)".contains("password"))
+            #expect(!"\(error)".contains(h.serverURL?.split(separator: "@").first.map(String.init) ?? "-"))
         }
         await holder.unlockSync()
         try await holder.close()
         let (report, _) = try await h.sync(h.options(backfillDays: 2))
         #expect(report.succeeded)
+    }
+
+    /// ClickHouse has no session locks: a ticket left by a killed sync must not block the next one.
+    @Test(arguments: [WarehouseKind.clickhouse, .clickhouseRecent])
+    func aClickHouseLockOfAGoneSyncIsTakenOver(_ kind: WarehouseKind) async throws {
+        let h = try await SyncHarness.start(kind)
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 2, visitsPerDay: 3...5, seed: 3)
+        let w = try h.open()
+        try await w.prepare()
+        try await w.close()
+        // A process of this host that has exited, and a holder elsewhere silent for an hour.
+        let exited = Process()
+        exited.executableURL = URL(fileURLWithPath: "/bin/true")
+        try exited.run()
+        exited.waitUntilExit()
+        let dead = ProcessIdentity(host: ProcessInfo.processInfo.hostName, pid: exited.processIdentifier, start: "1")
+        try await h.clickHouseRun("CREATE TABLE `_matomo_sync_lock_dead` ENGINE = Log AS SELECT \(chString(dead.text)) AS owner, now() AS beat")
+        try await h.clickHouseRun("CREATE TABLE `_matomo_sync_lock_silent` ENGINE = Log AS SELECT 'host=elsewhere pid=7 start=9' AS owner, now() - 3600 AS beat")
+        let (report, _) = try await h.sync(h.options(backfillDays: 2))
+        #expect(report.succeeded)
+        #expect(try await h.tableNames().filter { $0.hasPrefix("_matomo_sync_lock_") } == [])
+        // A sync whose ticket another one dropped (judged dead) stops at its next commit.
+        let holder = try #require(try h.open() as? ClickHouseWarehouse)
+        try await holder.lockForSync()
+        for name in try await h.tableNames() where name.hasPrefix("_matomo_sync_lock_") {
+            try await h.clickHouseRun("DROP TABLE `\(name)`")
+        }
+        await holder.beat()
+        do {
+            try await holder.commit(TableWrite(table: "visits", mergeKey: ["_site_id", "id_visit"], declaredColumns: [],
+                                               batch: RowBatch(columns: [Column("_site_id", .integer), Column("id_visit", .integer)], rows: [[.int(1), .int(99)]]),
+                                               replace: .byKey, stateKey: StateKey(instance: "x", siteId: 1, table: .visits), state: TableState()))
+            Issue.record("a sync that lost its lock should stop")
+        } catch {
+            #expect("\(error)".contains("lost its lock"), "\(error)")
+        }
+        await holder.unlockSync()
+        try await holder.close()
+        // A holder elsewhere that beat a minute ago is live.
+        try await h.clickHouseRun("CREATE TABLE `_matomo_sync_lock_live` ENGINE = Log AS SELECT 'host=elsewhere pid=7 start=9' AS owner, now() - 60 AS beat")
+        do {
+            try await h.sync(h.options(backfillDays: 2))
+            Issue.record("a live lock elsewhere should refuse the sync")
+        } catch {
+            #expect("\(error)".contains("another matomo-sync is already syncing"), "\(error)")
+            #expect("\(error)".contains("host=elsewhere pid=7"), "\(error)")
+        }
     }
 }

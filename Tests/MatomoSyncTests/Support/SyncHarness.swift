@@ -142,6 +142,19 @@ final class SyncHarness: Sendable {
     }
 
     /// Every table (and, on ClickHouse, view) of the warehouse.
+    /// Runs a statement on this harness's ClickHouse database, bypassing matomo-sync.
+    func clickHouseRun(_ sql: String, warehouse name: String = "w") async throws {
+        let url = try ServerURL(parsing: warehouseURL(name))
+        let http = ClickHouseHTTP(url: url, displayName: url.redacted)
+        do {
+            try await http.run(sql)
+            await http.shutdown()
+        } catch {
+            await http.shutdown()
+            throw error
+        }
+    }
+
     func tableNames(warehouse name: String = "w") async throws -> [String] {
         let sql: String
         switch kind {

@@ -22,6 +22,11 @@ public actor ClickHouseWarehouse: Warehouse {
     /// Tables whose view is known to exist.
     var views: Set<String> = []
     private var lastVersion: UInt64 = 0
+    /// The sync lock (ClickHouseLock.swift): holders in this process, our ticket, its heartbeat.
+    var lockHolders = 0
+    var lockTicket: String?
+    var heartbeat: Task<Void, Never>?
+    var lockLost = false
 
     struct TableInfo {
         var names: [String]
@@ -63,6 +68,7 @@ public actor ClickHouseWarehouse: Warehouse {
     }
 
     public func commit(_ w: TableWrite) async throws {
+        try checkLockHeld()
         var info = try await ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
         let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
         try await widenForValues(w.table, w.batch.columns, rows, info: &info)
@@ -77,6 +83,7 @@ public actor ClickHouseWarehouse: Warehouse {
     }
 
     public func saveState(_ key: StateKey, _ s: TableState) async throws {
+        try checkLockHeld()
         let info = try await ensureTable(stateTableName, columns: Self.stateColumns, mergeKey: Self.stateKey)
         let row: [Cell] = [
             .text(key.instance), .int(Int64(key.siteId)), .text(key.physicalTable),
@@ -96,6 +103,7 @@ public actor ClickHouseWarehouse: Warehouse {
 
     public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
                         siteId: Int, stateKey: StateKey, state: TableState) async throws {
+        try checkLockHeld()
         guard let source = try await describe(Self.storage(staging)) else {
             throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
         }
@@ -150,6 +158,8 @@ public actor ClickHouseWarehouse: Warehouse {
     }
 
     public func close() async throws {
+        heartbeat?.cancel()
+        heartbeat = nil
         await http.shutdown()
     }
 
