@@ -256,6 +256,27 @@ import Testing
         #expect(try await h.status().first { $0.table == "visits" }?.state.cursor == "b")
     }
 
+    /// `query` is read-only on every warehouse, and an empty answer still names its columns.
+    @Test(arguments: WarehouseKind.allCases)
+    func queryReadsOnlyAndNamesTheColumnsOfAnEmptyAnswer(_ kind: WarehouseKind) async throws {
+        let h = try await SyncHarness.start(kind)
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 2, visitsPerDay: 3...5, seed: 5)
+        try await h.sync(h.options([.visits], backfillDays: 2))
+        let w = try h.open(readOnly: true)
+        let empty = try await w.query("SELECT id_visit, server_timestamp AS ts FROM visits WHERE id_visit < 0;")
+        #expect(empty.columns == ["id_visit", "ts"])
+        #expect(empty.rows.isEmpty)
+        for write in ["DROP TABLE visits", "DELETE FROM visits WHERE 1 = 1", "INSERT INTO visits (id_visit) VALUES (1)"] {
+            do {
+                _ = try await w.query(write)
+                Issue.record("\(kind): `\(write)` should be refused")
+            } catch {}
+        }
+        try await w.close()
+        #expect(try await h.int("SELECT COUNT(*) FROM visits") > 0)
+    }
+
     @Test(arguments: WarehouseKind.allCases)
     func numbersAsStringsLandAsIntegers(_ kind: WarehouseKind) async throws {
         let h = try await SyncHarness.start(kind, numbersAsStrings: true)

@@ -180,14 +180,31 @@ public actor PostgresWarehouse: Warehouse {
                 try await self.execute("BEGIN READ ONLY")
                 do {
                     let rows = try await self.execute(sql)
+                    var columns = rows.first.map { $0.map(\.columnName) } ?? []
+                    if rows.isEmpty { columns = try await self.columnNames(of: sql) }
                     try await self.execute("ROLLBACK")
-                    let columns = rows.first.map { $0.map(\.columnName) } ?? []
                     return QueryResult(columns: columns, rows: rows.map { $0.map(PostgresTypes.cell) })
                 } catch {
                     _ = try? await self.execute("ROLLBACK")
                     throw error
                 }
             }
+        }
+    }
+
+    /// The column names of a query that returned no row (postgres-nio shows names only on rows): the
+    /// query joined to one row, so it yields one row of NULLs. Empty when the SQL cannot be a subquery.
+    private func columnNames(of sql: String) async throws -> [String] {
+        var body = sql.trimmingCharacters(in: .whitespacesAndNewlines)
+        while body.hasSuffix(";") { body = String(body.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        try await execute("SAVEPOINT matomo_sync_columns")
+        do {
+            let rows = try await execute("SELECT q.* FROM (SELECT 1) AS matomo_sync_one LEFT JOIN (\n\(body)\n) AS q ON TRUE LIMIT 1")
+            try await execute("RELEASE SAVEPOINT matomo_sync_columns")
+            return rows.first.map { $0.map(\.columnName) } ?? []
+        } catch {
+            try await execute("ROLLBACK TO SAVEPOINT matomo_sync_columns")
+            return []
         }
     }
 
