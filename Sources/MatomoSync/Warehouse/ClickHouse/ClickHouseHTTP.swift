@@ -51,6 +51,12 @@ final class ClickHouseHTTP: Sendable {
     /// - `readOnly`: the server refuses anything but reads (`readonly=2`).
     @discardableResult
     func run(_ sql: String, inDatabase: Bool = true, readOnly: Bool = false) async throws -> String {
+        try await run(Array(sql.utf8), inDatabase: inDatabase, readOnly: readOnly)
+    }
+
+    /// The same, for a body built as bytes (an INSERT with its rows).
+    @discardableResult
+    func run(_ sql: [UInt8], inDatabase: Bool = true, readOnly: Bool = false) async throws -> String {
         var params: [URLQueryItem] = []
         if inDatabase { params.append(URLQueryItem(name: "database", value: database)) }
         if readOnly { params.append(URLQueryItem(name: "readonly", value: "2")) }
@@ -60,7 +66,7 @@ final class ClickHouseHTTP: Sendable {
         request.method = .POST
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-        request.body = .bytes(ByteBuffer(string: sql))
+        request.body = .bytes(ByteBuffer(bytes: sql))
         let status: HTTPResponseStatus
         let body: ByteBuffer
         do {

@@ -110,20 +110,20 @@ extension ClickHouseWarehouse {
     /// of up to a million rows atomically and answers only once it is stored.
     func insert(_ storage: String, columns: [String], rows: [[Cell]], info: TableInfo, version: UInt64) async throws {
         guard !rows.isEmpty else { return }
-        let keys = columns.map { RowShaper.jsonStringLiteral($0) + ":" }
+        let keys = columns.map { Array((RowShaper.jsonStringLiteral($0) + ":").utf8) }
         let types = columns.map { ClickHouseTypes.columnType(info.types[$0] ?? "String") }
         let nullable = columns.map { ClickHouseTypes.isNullable(info.types[$0] ?? "Nullable(String)") }
-        var body = "INSERT INTO \(chName(storage)) (\(columns.map(chName).joined(separator: ", ")), `_version`) FORMAT JSONEachRow\n"
-        body.reserveCapacity(rows.count * columns.count * 24)
-        let versionField = "\"_version\":\(version)}\n"
+        var body = Array("INSERT INTO \(chName(storage)) (\(columns.map(chName).joined(separator: ", ")), `_version`) FORMAT JSONEachRow\n".utf8)
+        body.reserveCapacity(rows.count * 2048)
+        let versionField = Array("\"_version\":\(version)}\n".utf8)
         for row in rows {
-            body += "{"
+            body.append(UInt8(ascii: "{"))
             for c in 0..<columns.count {
-                body += keys[c]
-                body += ClickHouseTypes.jsonValue(c < row.count ? row[c] : .null, as: types[c], nullable: nullable[c])
-                body += ","
+                body.append(contentsOf: keys[c])
+                ClickHouseTypes.appendJSONValue(c < row.count ? row[c] : .null, as: types[c], nullable: nullable[c], to: &body)
+                body.append(UInt8(ascii: ","))
             }
-            body += versionField
+            body.append(contentsOf: versionField)
         }
         try await http.run(body)
     }

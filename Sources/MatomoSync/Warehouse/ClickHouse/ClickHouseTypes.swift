@@ -48,19 +48,29 @@ enum ClickHouseTypes {
     /// One value of a JSONEachRow line, as the column's type reads it (18.16 wants strings quoted
     /// for String columns, numbers for numeric ones).
     static func jsonValue(_ cell: Cell, as type: ColumnType, nullable: Bool) -> String {
+        var out: [UInt8] = []
+        appendJSONValue(cell, as: type, nullable: nullable, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendJSONValue(_ cell: Cell, as type: ColumnType, nullable: Bool, to out: inout [UInt8]) {
         switch (cell, type) {
         case (.null, _):
-            guard !nullable else { return "null" }
+            guard !nullable else { out.append(contentsOf: "null".utf8); return }
             switch type {
-            case .integer, .real: return "0"
-            case .date: return "\"0000-00-00\""
-            case .text, .json: return "\"\""
+            case .integer, .real: out.append(UInt8(ascii: "0"))
+            case .date: out.append(contentsOf: #""0000-00-00""#.utf8)
+            case .text, .json: out.append(contentsOf: #""""#.utf8)
             }
-        case (.int(let i), .integer), (.int(let i), .real): return String(i)
-        case (.real(let d), .real), (.real(let d), .integer): return d.isFinite ? String(d) : "null"
-        case (.int(let i), _): return "\"\(i)\""
-        case (.real(let d), _): return "\"\(d)\""
-        case (.text(let s), _): return RowShaper.jsonStringLiteral(s)
+        case (.int(let i), .integer), (.int(let i), .real): PostgresCopyText.appendDecimal(i, to: &out)
+        case (.real(let d), .real), (.real(let d), .integer):
+            out.append(contentsOf: (d.isFinite ? String(d) : "null").utf8)
+        case (.int(let i), _):
+            out.append(UInt8(ascii: "\""))
+            PostgresCopyText.appendDecimal(i, to: &out)
+            out.append(UInt8(ascii: "\""))
+        case (.real(let d), _): RowShaper.appendJSONString(String(d), to: &out)
+        case (.text(let s), _): RowShaper.appendJSONString(s, to: &out)
         }
     }
 
