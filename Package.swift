@@ -60,6 +60,7 @@ let package = Package(
             name: "MatomoFake",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
             ]
         ),
         .executableTarget(
@@ -87,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MatomoSyncTests",
-            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI"]
+            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI", .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
     ],
     swiftLanguageModes: [.v6]

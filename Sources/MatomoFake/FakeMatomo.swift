@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import ServiceLifecycle
 
@@ -49,7 +50,8 @@ public final class FakeMatomo: Sendable {
     }
 
     /// Binds 127.0.0.1 on `port` (0: a free one) and returns its URL once it accepts connections.
-    public func start(port: Int) async throws -> URL {
+    /// With `tls`, it answers HTTPS only (tests of certificate checks and `--ca-file`).
+    public func start(port: Int, tls: TLSConfiguration? = nil) async throws -> URL {
         if let url = baseURL { return url }
         let ready = OneShot<Int>()
         var logger = Logger(label: "matomo-fake")
@@ -58,6 +60,7 @@ public final class FakeMatomo: Sendable {
             responder: CallbackResponder<BasicRequestContext> { [self] request, _ in
                 await self.respond(to: request)
             },
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
             onServerRunning: { channel in
                 ready.resume(with: .success(channel.localAddress?.port ?? 0))
@@ -80,7 +83,7 @@ public final class FakeMatomo: Sendable {
             $0.serviceGroup = group
         }
         let port = try await ready.value
-        let url = URL(string: "http://127.0.0.1:\(port)/")!
+        let url = URL(string: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)/")!
         state.withLock { $0.baseURL = url }
         return url
     }

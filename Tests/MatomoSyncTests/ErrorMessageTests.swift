@@ -1,6 +1,7 @@
 import Foundation
 import MatomoAPI
 import MatomoFake
+import NIOSSL
 import Testing
 @testable import MatomoSync
 
@@ -52,6 +53,57 @@ import Testing
             c.caFile = "/nonexistent/ca.pem"
             _ = try MatomoClient(instance: try InstanceURL(parsing: https), token: try APIToken("t0ken-value"), configuration: c)
         }
+    }
+
+    /// A Matomo behind a private CA: refused by default (certificates are verified), trusted with
+    /// `--ca-file`. The CA and the server's certificate (for 127.0.0.1) are made by openssl.
+    @Test func privateCAIsTrustedOnlyWithCAFile() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-sync-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let steps = [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test CA"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+             "-days", "2", "-extfile", "san.cnf"],
+        ]
+        try "subjectAltName = IP:127.0.0.1\n".write(to: dir.appendingPathComponent("san.cnf"), atomically: true, encoding: .utf8)
+        for arguments in steps {
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            openssl.arguments = arguments
+            openssl.currentDirectoryURL = dir
+            openssl.standardOutput = FileHandle.nullDevice
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            #expect(openssl.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
+        }
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(dir.appendingPathComponent("server.pem").path).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: dir.appendingPathComponent("server.key").path, format: .pem)))
+        let fake = FakeMatomo(configuration: FakeMatomoConfiguration(token: "t0ken-value"))
+        let url = try await fake.start(port: 0, tls: tls)
+        defer { Task { await fake.stop() } }
+        #expect(url.scheme == "https")
+        func client(caFile: String?) throws -> MatomoClient {
+            var c = ClientConfiguration()
+            c.maxAttempts = 1
+            c.caFile = caFile
+            return try MatomoClient(instance: try InstanceURL(parsing: url.absoluteString), token: try APIToken("t0ken-value"), configuration: c)
+        }
+        let strict = try client(caFile: nil)
+        do {
+            _ = try await strict.matomoVersion()
+            Issue.record("a certificate from an unknown CA should be refused")
+        } catch {
+            #expect("\(error)".contains("TLS with 127.0.0.1 failed"), "\(error)")
+            #expect("\(error)".contains("--ca-file"), "\(error)")
+        }
+        await strict.shutdown()
+        let trusting = try client(caFile: dir.appendingPathComponent("ca.pem").path)
+        #expect(try await trusting.matomoVersion().isEmpty == false)
+        await trusting.shutdown()
     }
 
     @Test func tokenProblems() async throws {
