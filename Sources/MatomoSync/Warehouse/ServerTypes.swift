@@ -1,4 +1,6 @@
-/// Rules the server warehouses share for typed columns and state rows.
+import Foundation
+
+/// Rules the server warehouses share: typed columns, state rows, and the text they send.
 enum ServerTypes {
     /// The wider of two column types (a full refresh's staging table against its target).
     static func union(_ a: ColumnType, _ b: ColumnType) -> ColumnType {
@@ -23,5 +25,32 @@ enum ServerTypes {
         return TableState(cursor: text(0), phase: TableState.Phase(rawValue: text(1) ?? "") ?? .incremental,
                           lastSuccessAt: text(2), lastError: text(3), lastErrorAt: text(4),
                           nextRunAt: text(scheduleAt), failures: failures)
+    }
+
+    /// A user's SQL without surrounding space and trailing `;`, so the server warehouses can append to
+    /// it (`FORMAT ...`) or wrap it as a subquery.
+    static func bareStatement(_ sql: String) -> String {
+        var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
+        while text.hasSuffix(";") { text = String(text.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        return text
+    }
+
+    /// Appends an integer's decimal digits (COPY text and JSONEachRow), without making a `String`.
+    static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value == 0 { out.append(UInt8(ascii: "0")); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = value.magnitude
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while n > 0 {
+                buffer[count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            }
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
+        }
     }
 }

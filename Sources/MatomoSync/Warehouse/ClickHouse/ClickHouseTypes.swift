@@ -62,12 +62,12 @@ enum ClickHouseTypes {
             case .date: out.append(contentsOf: #""0000-00-00""#.utf8)
             case .text, .json: out.append(contentsOf: #""""#.utf8)
             }
-        case (.int(let i), .integer), (.int(let i), .real): PostgresCopyText.appendDecimal(i, to: &out)
+        case (.int(let i), .integer), (.int(let i), .real): ServerTypes.appendDecimal(i, to: &out)
         case (.real(let d), .real), (.real(let d), .integer):
             out.append(contentsOf: (d.isFinite ? String(d) : "null").utf8)
         case (.int(let i), _):
             out.append(UInt8(ascii: "\""))
-            PostgresCopyText.appendDecimal(i, to: &out)
+            ServerTypes.appendDecimal(i, to: &out)
             out.append(UInt8(ascii: "\""))
         case (.real(let d), _): RowShaper.appendJSONString(String(d), to: &out)
         case (.text(let s), _): RowShaper.appendJSONString(s, to: &out)

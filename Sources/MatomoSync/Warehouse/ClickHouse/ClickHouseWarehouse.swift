@@ -152,9 +152,7 @@ public actor ClickHouseWarehouse: Warehouse {
     }
 
     public func query(_ sql: String) async throws -> QueryResult {
-        var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
-        while text.hasSuffix(";") { text = String(text.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
-        return try ClickHouseTypes.result(try await http.run(text + "\nFORMAT JSONCompact", readOnly: true))
+        try ClickHouseTypes.result(try await http.run(ServerTypes.bareStatement(sql) + "\nFORMAT JSONCompact", readOnly: true))
     }
 
     public func close() async throws {

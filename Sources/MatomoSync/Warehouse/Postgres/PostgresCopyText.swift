@@ -14,7 +14,7 @@ enum PostgresCopyText {
             case (.null, _):
                 out.append(0x5C); out.append(UInt8(ascii: "N"))
             case (.int(let i), _):
-                appendDecimal(i, to: &out)
+                ServerTypes.appendDecimal(i, to: &out)
             case (.real(let d), .json) where !d.isFinite:
                 appendEscaped(RowShaper.jsonStringLiteral(String(d)), to: &out)
             case (.real(let d), _):
@@ -45,24 +45,6 @@ enum PostgresCopyText {
                 start = i + 1
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        }
-    }
-
-    static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        if value == 0 { out.append(UInt8(ascii: "0")); return }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = value.magnitude
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while n > 0 {
-                buffer[count] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-                count += 1
-            }
-            if value < 0 { out.append(UInt8(ascii: "-")) }
-            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
         }
     }
 }

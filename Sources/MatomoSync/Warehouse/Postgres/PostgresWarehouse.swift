@@ -195,8 +195,7 @@ public actor PostgresWarehouse: Warehouse {
     /// The column names of a query that returned no row (postgres-nio shows names only on rows): the
     /// query joined to one row, so it yields one row of NULLs. Empty when the SQL cannot be a subquery.
     private func columnNames(of sql: String) async throws -> [String] {
-        var body = sql.trimmingCharacters(in: .whitespacesAndNewlines)
-        while body.hasSuffix(";") { body = String(body.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let body = ServerTypes.bareStatement(sql)
         try await execute("SAVEPOINT matomo_sync_columns")
         do {
             let rows = try await execute("SELECT q.* FROM (SELECT 1) AS matomo_sync_one LEFT JOIN (\n\(body)\n) AS q ON TRUE LIMIT 1")
