@@ -32,8 +32,7 @@ extension ClickHouseWarehouse {
                 }
             }
         } catch {
-            let http = self.http
-            await Task.detached { _ = try? await http.run("DROP TABLE IF EXISTS \(chName(ticket))") }.value
+            await dropTicket(ticket)
             throw error
         }
         lockTicket = ticket
@@ -54,12 +53,14 @@ extension ClickHouseWarehouse {
         guard lockHolders == 0 else { return }
         heartbeat?.cancel()
         heartbeat = nil
-        if let ticket = lockTicket {
-            // Detached: a cancelled sync (Ctrl-C, a stopped task) must still give its lock back.
-            let http = self.http
-            await Task.detached { _ = try? await http.run("DROP TABLE IF EXISTS \(chName(ticket))") }.value
-        }
+        if let ticket = lockTicket { await dropTicket(ticket) }
         lockTicket = nil
+    }
+
+    /// Detached: a cancelled sync (Ctrl-C, a stopped task) must still give its own ticket back.
+    private func dropTicket(_ ticket: String) async {
+        let http = self.http
+        await Task.detached { _ = try? await http.run("DROP TABLE IF EXISTS \(chName(ticket))") }.value
     }
 
     /// The holder of a live ticket, described; nil after dropping a dead one (or finding it gone).
