@@ -36,10 +36,10 @@ struct WarehouseTypeTests {
     }
 
     @Test func clickHouseValuesMatchTheirColumns() {
-        #expect(ClickHouseTypes.jsonValue(.int(7), as: .text, nullable: true) == #""7""#)
-        #expect(ClickHouseTypes.jsonValue(.null, as: .integer, nullable: true) == "null")
-        #expect(ClickHouseTypes.jsonValue(.null, as: .text, nullable: false) == #""""#)
-        #expect(ClickHouseTypes.jsonValue(.text("a\"b\n"), as: .text, nullable: true) == #""a\"b\n""#)
+        #expect(jsonValue(.int(7), as: .text, nullable: true) == #""7""#)
+        #expect(jsonValue(.null, as: .integer, nullable: true) == "null")
+        #expect(jsonValue(.null, as: .text, nullable: false) == #""""#)
+        #expect(jsonValue(.text("a\"b\n"), as: .text, nullable: true) == #""a\"b\n""#)
         #expect(ClickHouseTypes.columnType("Nullable(Int64)") == .integer)
         #expect(ClickHouseTypes.columnType("Date") == .date)
         #expect(ClickHouseTypes.widened(.integer, toHold: .text("n/a")) == .text)
@@ -53,4 +53,11 @@ struct WarehouseTypeTests {
         #expect(result.columns == ["n", "x", "d", "s"])
         #expect(result.rows == [[.int(12), .real(1.5), .text("2026-11-27"), .null]])
     }
+}
+
+/// One JSONEachRow value, as `ClickHouseTypes.appendJSONValue` writes it into an INSERT.
+private func jsonValue(_ cell: Cell, as type: ColumnType, nullable: Bool) -> String {
+    var out: [UInt8] = []
+    ClickHouseTypes.appendJSONValue(cell, as: type, nullable: nullable, to: &out)
+    return String(decoding: out, as: UTF8.self)
 }

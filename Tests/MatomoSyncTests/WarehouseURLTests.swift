@@ -23,20 +23,9 @@ struct WarehouseURLTests {
         try await w.close()
     }
 
-    @Test func unreachablePostgresFailsWithARedactedMessage() async throws {
-        let w = try WarehouseURL.open("postgres://u:secret-pw@127.0.0.1:1/db?sslmode=disable")
-        do {
-            try await w.prepare()
-            Issue.record("expected a failure")
-        } catch {
-            #expect(!"\(error)".contains("secret-pw"))
-            #expect("\(error)".contains("127.0.0.1:1"))
-        }
-        try await w.close()
-    }
-
-    @Test func unreachableClickHouseFailsWithARedactedMessage() async throws {
-        let w = try WarehouseURL.open("clickhouse://u:secret-pw@127.0.0.1:1/db")
+    @Test(arguments: ["postgres://u:secret-pw@127.0.0.1:1/db?sslmode=disable", "clickhouse://u:secret-pw@127.0.0.1:1/db"])
+    func anUnreachableServerFailsWithARedactedMessage(_ url: String) async throws {
+        let w = try WarehouseURL.open(url)
         do {
             try await w.prepare()
             Issue.record("expected a failure")

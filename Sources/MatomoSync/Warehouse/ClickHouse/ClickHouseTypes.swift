@@ -45,14 +45,8 @@ enum ClickHouseTypes {
         }
     }
 
-    /// One value of a JSONEachRow line, as the column's type reads it (18.16 wants strings quoted
-    /// for String columns, numbers for numeric ones).
-    static func jsonValue(_ cell: Cell, as type: ColumnType, nullable: Bool) -> String {
-        var out: [UInt8] = []
-        appendJSONValue(cell, as: type, nullable: nullable, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
+    /// Appends one value of a JSONEachRow line, as the column's type reads it (18.16 wants strings
+    /// quoted for String columns, numbers for numeric ones).
     static func appendJSONValue(_ cell: Cell, as type: ColumnType, nullable: Bool, to out: inout [UInt8]) {
         switch (cell, type) {
         case (.null, _):
