@@ -33,6 +33,16 @@ services_free_port() {
     return 1
 }
 
+# Waits up to a minute for an HTTP server to answer at URL, or for its process PID to die.
+services_wait_http() {
+    for _ in $(seq 1 120); do
+        if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
+        if ! kill -0 "$2" 2>/dev/null; then return 1; fi
+        sleep 0.5
+    done
+    return 1
+}
+
 services_pg_bin() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
@@ -147,11 +157,7 @@ EOF
     $command --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 </dev/null &
     SERVICES_CH_PID=$!
     local url="http://127.0.0.1:$port"
-    for _ in $(seq 1 120); do
-        if curl -fsS "$url/ping" >/dev/null 2>&1; then break; fi
-        if ! kill -0 "$SERVICES_CH_PID" 2>/dev/null; then break; fi
-        sleep 0.5
-    done
+    services_wait_http "$url/ping" "$SERVICES_CH_PID" || true  # the check below says why
     if ! curl -fsS "$url/ping" >/dev/null 2>&1; then
         export MATOMO_SYNC_TEST_CLICKHOUSE_ERROR="ClickHouse did not start on 127.0.0.1:$port: $(tail -q -n 3 "$dir/log/error.log" "$dir/log/stdout.log" 2>/dev/null | tr '\n' ' ')"
         return 0
@@ -189,11 +195,7 @@ services_start_recent_clickhouse() {
     PYTHONPATH="$cache" python3 "$(dirname "${BASH_SOURCE[0]}")/chdb-http.py" "$port" "$dir/data" default "$password" \
         >"$dir/server.log" 2>&1 </dev/null &
     SERVICES_CHDB_PID=$!
-    for _ in $(seq 1 120); do
-        if curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; then break; fi
-        if ! kill -0 "$SERVICES_CHDB_PID" 2>/dev/null; then break; fi
-        sleep 0.5
-    done
+    services_wait_http "http://127.0.0.1:$port/" "$SERVICES_CHDB_PID" || true  # the check below says why
     if ! curl -fsS -u "default:$password" --data-binary "CREATE DATABASE IF NOT EXISTS matomo_test" "http://127.0.0.1:$port/" >/dev/null 2>&1; then
         export MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_ERROR="the chDB front door did not start on 127.0.0.1:$port: $(tail -n 3 "$dir/server.log" | tr '\n' ' ')"
         return 0
