@@ -14,7 +14,7 @@ public struct ClientConfiguration: Sendable {
     public var caFile: String?
     /// The largest answer accepted; a 1,000-visit page is about 4 MB.
     public var maxBodyBytes: Int = 512 << 20
-    public var userAgent: String = "matomo-sync/0.1"
+    public var userAgent: String = "matomo-sync/" + MatomoSyncVersion.current
     /// Client-side request caps. `nil` picks the default: Matomo Cloud's published caps for
     /// `*.matomo.cloud` hosts, none for self-hosted instances (bounded concurrency only).
     public var rateLimits: RateLimits?

@@ -58,7 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
                 say(TableFormatter.render(try await store.query(sql), as: .table))
             }
             try? await store.close()
-            say("\nTry it yourself: matomo-sync status --warehouse \(warehouse)")
+            say("\nTry it yourself: \(shellWord(selfCommand())) status --warehouse \(shellWord(absoluteWarehouse(warehouse)))")
         }
     }
 
@@ -84,4 +84,26 @@ struct DemoCommand: AsyncParsableCommand {
 /// the progress lines on stderr even when both go to a pipe.
 private func say(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// How to run this very binary again from any directory: its name when the shell found it on PATH,
+/// else its absolute path (`swift run` leaves it deep in .build).
+func selfCommand() -> String {
+    let invoked = CommandLine.arguments[0]
+    guard invoked.contains("/") else { return invoked }
+    return URL(fileURLWithPath: invoked).standardizedFileURL.path
+}
+
+/// A SQLite warehouse URL with an absolute path, so a printed command works after `cd`.
+func absoluteWarehouse(_ url: String) -> String {
+    guard url.hasPrefix("sqlite:") else { return url }
+    var path = String(url.dropFirst("sqlite:".count))
+    if path.hasPrefix("//") { path.removeFirst(2) }
+    return "sqlite:" + URL(fileURLWithPath: path).standardizedFileURL.path
+}
+
+/// A word the shell reads back as is: quoted when it holds anything but plain path characters.
+func shellWord(_ s: String) -> String {
+    let plain = s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-:+=@%,".unicodeScalars.contains($0) }
+    return plain && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

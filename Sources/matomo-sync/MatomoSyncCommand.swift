@@ -1,4 +1,5 @@
 import ArgumentParser
+import MatomoAPI
 
 @main
 struct MatomoSyncCommand: AsyncParsableCommand {
@@ -7,7 +8,10 @@ struct MatomoSyncCommand: AsyncParsableCommand {
         abstract: "Sync a Matomo site's visits and reports into a SQL warehouse.",
         discussion: """
             The API token comes from MATOMO_TOKEN or --token-file, never from a flag (it would show in `ps` and shell history). MATOMO_URL and MATOMO_SITE_ID stand in for --url and --site-id. Try `matomo-sync demo` to see a whole sync against a built-in fake Matomo.
+
+            Exit status: 0 on success; 1 when the command failed (a table that did not sync, an unreachable server, a value out of range such as --site-id 0); 64 when the command line cannot be parsed (an unknown option or subcommand, a missing value, a value not of the option's kind such as --format xml). Shell completion: `matomo-sync --generate-completion-script bash` (or zsh, fish).
             """,
+        version: MatomoSyncVersion.current,
         subcommands: [SyncCommand.self, RunCommand.self, CheckCommand.self, StatusCommand.self, QueryCommand.self, DemoCommand.self]
     )
 }

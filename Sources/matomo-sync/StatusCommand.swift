@@ -5,17 +5,29 @@ import MatomoSync
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Per table: rows, cursor, last successful sync, last error.")
+        abstract: "Per table: rows, cursor, last successful sync, last error.",
+        discussion: "Opens the warehouse read-only: a user who may read it, but not write it or its directory, can run it.")
 
     @OptionGroup var store: WarehouseOptions
 
+    @Option(help: "Config file (TOML) whose warehouse to show; only its warehouse line is read, so no token is needed.")
+    var config: String?
+
+    @Option(help: "Output: table (aligned) or json.")
+    var format: StatusFormat = .table
+
     func run() async throws {
         try await runReportingErrors {
-            let warehouse = try WarehouseURL.open(store.url(), readOnly: true)
+            let fromConfig = try config.map(ConfigLoader.warehouse(path:))
+            let warehouse = try WarehouseURL.open(store.url(config: fromConfig), readOnly: true)
             let statuses = try await withCleanup {
                 try await warehouse.status()
             } cleanup: {
                 try? await warehouse.close()
+            }
+            if format == .json {
+                print("[" + statuses.map(Self.json).joined(separator: ",\n ") + "]")
+                return
             }
             guard !statuses.isEmpty else {
                 print("nothing synced yet into \(warehouse.displayName)")
@@ -28,6 +40,11 @@ struct StatusCommand: AsyncParsableCommand {
                  s.state.lastError.map { "\($0) (\(s.state.lastErrorAt ?? ""))" } ?? ""]
             }
             print(TableFormatter.aligned(columns: ["source", "site", "table", "rows", "cursor", "last run", "last success", "next run", "last error"], rows: rows))
+            // A failed last run stays visible until a run of that table succeeds.
+            let failing = statuses.filter { $0.state.lastError != nil }
+            if !failing.isEmpty {
+                print("\nthe last run of \(failing.count) of \(statuses.count) tables failed: \(failing.map { "\($0.table) (site \($0.siteId))" }.joined(separator: ", ")); see \"last error\"")
+            }
         }
     }
 
@@ -40,4 +57,21 @@ struct StatusCommand: AsyncParsableCommand {
         if s.state.phase == .fullRefresh { text += " (full refresh in progress)" }
         return text
     }
+
+    /// One object per table, with the state's own names (`null` for what never happened).
+    static func json(_ s: TableStatus) -> String {
+        func str(_ v: String?) -> String { v.map(RowShaper.jsonStringLiteral) ?? "null" }
+        let fields: [(String, String)] = [
+            ("source", str(s.instance)), ("site_id", String(s.siteId)), ("table", str(s.table)), ("rows", String(s.rows)),
+            ("cursor", str(s.state.cursor)), ("phase", str(s.state.phase.rawValue)),
+            ("last_success_at", str(s.state.lastSuccessAt)), ("last_error", str(s.state.lastError)),
+            ("last_error_at", str(s.state.lastErrorAt)), ("next_run_at", str(s.state.nextRunAt)),
+            ("failures", String(s.state.failures)),
+        ]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+}
+
+enum StatusFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
 }

@@ -8,7 +8,7 @@ struct SyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Sync tables from Matomo into the warehouse (a backfill first, then incremental runs).",
         discussion: """
-            With --config, one pass over every table of the file that is due (--all: every table), for cron and CI jobs; flags given on the command line override the file's warehouse.
+            With --config, one pass over every table of the file that is due (--all: every table), for cron and CI jobs. There --warehouse, --tables, --backfill-days, --page-size and the connection flags override the file; --full-refresh reloads the tables named (all by default) now, due or not; --url, --site-id, --token-file and --table-prefix belong in the file and are refused.
             """)
 
     @OptionGroup var source: SourceOptions
@@ -30,11 +30,11 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("backfill-days"), help: "How many days the first sync (or a full refresh) reaches back (default: 365).")
     var backfillDays: Int?
 
-    @Option(name: .customLong("page-size"), help: "Visits per Live API request.")
-    var pageSize: Int = 1000
+    @Option(name: .customLong("page-size"), help: "Visits per Live API request (default: 1000).")
+    var pageSize: Int?
 
-    @Option(name: .customLong("table-prefix"), help: "Prepended to table names, e.g. shop_ for shop_visits.")
-    var tablePrefix: String = ""
+    @Option(name: .customLong("table-prefix"), help: "Prepended to table names, e.g. shop_ for shop_visits: lowercase letters, digits and _ only ([a-z0-9_], at most 30).")
+    var tablePrefix: String?
 
     @Flag(name: .customLong("day-by-day"),
           help: ArgumentHelp("One request per table and per day, one at a time (the benchmark's baseline).", visibility: .hidden))
@@ -50,8 +50,8 @@ struct SyncCommand: AsyncParsableCommand {
             options.tables = try tables.map(TableName.parseList) ?? TableName.allCases
             options.fullRefresh = fullRefresh
             options.backfillDays = backfillDays ?? 365
-            options.pageSize = pageSize
-            options.tablePrefix = tablePrefix
+            options.pageSize = pageSize ?? options.pageSize
+            options.tablePrefix = tablePrefix ?? ""
             if dayByDay {
                 options.strategy = .dayByDay
                 options.rangeDays = 1
@@ -93,13 +93,20 @@ struct SyncCommand: AsyncParsableCommand {
         guard source.url == nil, source.siteId == nil, source.tokenFile == nil else {
             throw CLIError("--config names the sources; leave out --url, --site-id and --token-file, or leave out --config")
         }
+        // Each flag is applied or refused: none is dropped silently.
+        if tablePrefix != nil {
+            throw CLIError("--table-prefix does not apply with --config: set table_prefix in the file's [[source]] instead")
+        }
+        if dayByDay { throw CLIError("--day-by-day does not apply with --config") }
         var file = try ConfigLoader.load(path: path)
         // Flags override the file for this pass.
         let only = try tables.map(TableName.parseList)
-        if let backfillDays {
-            guard (0...SyncOptions.maxBackfillDays).contains(backfillDays) else {
-                throw CLIError("--backfill-days must be between 0 and \(SyncOptions.maxBackfillDays), got \(backfillDays)")
-            }
+        var checked = SyncOptions()
+        checked.backfillDays = backfillDays ?? checked.backfillDays
+        checked.pageSize = pageSize ?? checked.pageSize
+        try checked.validate()
+        if let only, !file.sources.contains(where: { source in only.contains { source.tables[$0] != nil } }) {
+            throw CLIError("--tables \(only.map(\.rawValue).joined(separator: ",")): none of these tables is enabled in \(path)")
         }
         for i in file.sources.indices {
             if let only { file.sources[i].tables = file.sources[i].tables.filter { only.contains($0.key) } }
@@ -112,12 +119,17 @@ struct SyncCommand: AsyncParsableCommand {
         let signals = StopSignals()
         let printer = output.printer()
         let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try source.connection.clientConfiguration(),
-                                         progress: printer, stopRequested: { signals.requested })
+                                         progress: printer, pageSize: pageSize, stopRequested: { signals.requested })
+        // A refresh asked for on the command line is due now.
         let reports = try await withCleanup {
-            try await runner.runOnce(all: all)
+            try await runner.runOnce(all: all || fullRefresh)
         } cleanup: {
             await runner.shutdown()
             try? await warehouse.close()
+        }
+        guard !reports.isEmpty else {
+            printer.line("nothing was due in \(path): every table ran within its interval; `matomo-sync status --config \(path)` shows when each runs next, --all runs them now")
+            return
         }
         try finish(printer, reports, requests: nil, warehouse: warehouse.displayName)
     }

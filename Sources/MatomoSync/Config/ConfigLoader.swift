@@ -15,6 +15,28 @@ public enum ConfigLoader {
         return try parse(text, path: path, environment: environment)
     }
 
+    /// Only the file's warehouse, for reading commands (`status --config`): an analyst who may read
+    /// the warehouse need not have the sources' tokens.
+    public static func warehouse(path: String) throws -> String {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SyncError.invalidInput("\(path): cannot read the config file (check the path and its permissions)")
+        }
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw SyncError.invalidInput("\(path):\(error.source.begin.line): not valid TOML: \(error.description)")
+        }
+        guard let value = root["warehouse"] else { return defaultWarehouse }
+        guard let s = value.string else { throw SyncError.invalidInput("\(path): warehouse: must be a string such as \"sqlite:matomo.sqlite\"") }
+        return s
+    }
+
+    static let defaultWarehouse = "sqlite:matomo.sqlite"
+
     public static func parse(_ text: String, path: String, environment: [String: String]) throws -> SyncConfig {
         let root: TOMLTable
         do {
@@ -29,7 +51,7 @@ public enum ConfigLoader {
         let warehouse = try root["warehouse"].map { v -> String in
             guard let s = v.string else { throw fail("warehouse", "must be a string such as \"sqlite:matomo.sqlite\"") }
             return s
-        } ?? "sqlite:matomo.sqlite"
+        } ?? defaultWarehouse
         guard let sourceArray = root["source"]?.array, !sourceArray.isEmpty else {
             throw fail("source", "no [[source]] section; add one with url, sites and token_file or token_env")
         }
@@ -89,8 +111,8 @@ public enum ConfigLoader {
         do { _ = try APIToken(tokenValue) } catch { throw fail("\(at).token", "\(error)") }
 
         let prefix = t["table_prefix"]?.string ?? ""
-        guard prefix.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }), prefix.count <= 30 else {
-            throw fail("\(at).table_prefix", "use lowercase letters, digits and _ (at most 30)")
+        guard SyncOptions.isValidTablePrefix(prefix) else {
+            throw fail("\(at).table_prefix", "use only lowercase letters, digits and _ ([a-z0-9_], at most 30)")
         }
         let backfill = t["backfill_days"].map { $0.int } ?? 365
         guard let backfill, (0...SyncOptions.maxBackfillDays).contains(backfill) else {

@@ -31,7 +31,18 @@ public final class SyncEngine: Sendable {
         try await warehouse.prepare()
         try await warehouse.lockForSync()
         return try await withCleanup {
-            let site = try await client.site(id: siteId)
+            let site: SiteInfo
+            do {
+                site = try await client.site(id: siteId)
+            } catch {
+                // Nothing can run (token refused, Matomo unreachable, no such site): every table
+                // records why, so `status` shows it and a cron job cannot fail silently.
+                if !(error is CancellationError) {
+                    let message = Self.describe(error)
+                    for table in options.tables { await recordFailure(message, key: stateKey(table), fallback: TableState()) }
+                }
+                throw error
+            }
             var reports: [TableReport] = []
             for table in options.tables {
                 try checkStop()
@@ -70,7 +81,7 @@ public final class SyncEngine: Sendable {
     private func runTable(_ table: TableName, site: SiteInfo) async -> TableReport {
         let started = Date()
         let spec = TableSpec.spec(for: table)
-        let key = StateKey(instance: client.instance.endpoint, siteId: siteId, table: table, tablePrefix: options.tablePrefix)
+        let key = stateKey(table)
         let physical = key.physicalTable
         var report = TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: physical)
         var state = TableState()
@@ -114,19 +125,27 @@ public final class SyncEngine: Sendable {
         } catch {
             let message = Self.describe(error)
             report.error = message
-            // Keep the committed cursor; record the failure for `status` and the scheduler's backoff.
-            var latest = (try? await warehouse.loadState(key)) ?? nil ?? state
-            latest.lastError = message
-            latest.lastErrorAt = Timestamps.iso(options.now())
-            latest.failures += 1
-            if let every = options.every {
-                latest.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: latest.failures))
-            }
-            try? await warehouse.saveState(key, latest)
+            await recordFailure(message, key: key, fallback: state)
         }
         report.seconds = Date().timeIntervalSince(started)
         progress.report(.tableFinished(report))
         return report
+    }
+
+    func stateKey(_ table: TableName) -> StateKey {
+        StateKey(instance: client.instance.endpoint, siteId: siteId, table: table, tablePrefix: options.tablePrefix)
+    }
+
+    /// Keeps the committed cursor; records the failure for `status` and the scheduler's backoff.
+    func recordFailure(_ message: String, key: StateKey, fallback: TableState) async {
+        var latest = (try? await warehouse.loadState(key)) ?? nil ?? fallback
+        latest.lastError = message
+        latest.lastErrorAt = Timestamps.iso(options.now())
+        latest.failures += 1
+        if let every = options.every {
+            latest.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: latest.failures))
+        }
+        try? await warehouse.saveState(key, latest)
     }
 
     /// One commit: rows and the state that covers them.

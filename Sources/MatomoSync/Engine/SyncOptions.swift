@@ -39,6 +39,11 @@ public struct SyncOptions: Sendable {
 
     public static let maxBackfillDays = 3650
 
+    /// `[a-z0-9_]{0,30}`: a prefixed name then needs no quoting in any warehouse's SQL.
+    public static func isValidTablePrefix(_ prefix: String) -> Bool {
+        prefix.count <= 30 && prefix.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
     /// Refuses nonsense before any request is made.
     public func validate() throws {
         guard (0...Self.maxBackfillDays).contains(backfillDays) else {
@@ -48,6 +53,9 @@ public struct SyncOptions: Sendable {
             throw SyncError.invalidInput("--page-size must be between 1 and 10000, got \(pageSize)")
         }
         guard !tables.isEmpty else { throw SyncError.invalidInput("no table to sync") }
+        guard Self.isValidTablePrefix(tablePrefix) else {
+            throw SyncError.invalidInput("--table-prefix may hold only lowercase letters, digits and _ ([a-z0-9_], at most 30), got '\(tablePrefix)'")
+        }
         guard rangeDays >= 1, bulkDays >= 1, pagesPerSegment >= 1 else {
             throw SyncError.invalidInput("range days, bulk days and pages per segment must be at least 1")
         }

@@ -20,10 +20,12 @@ public final class ScheduledRunner: Sendable {
     let now: @Sendable () -> Date
     let stopRequested: @Sendable () -> String?
     let maxConcurrentTables: Int
+    /// Visits per Live API page; nil keeps the engine's default.
+    let pageSize: Int?
     let logger: Logger
 
     public init(config: SyncConfig, warehouse: any Warehouse, clientConfiguration: ClientConfiguration,
-                progress: any SyncProgress, maxConcurrentTables: Int = 2,
+                progress: any SyncProgress, maxConcurrentTables: Int = 2, pageSize: Int? = nil,
                 now: @escaping @Sendable () -> Date = { Date() },
                 stopRequested: @escaping @Sendable () -> String? = { nil },
                 logger: Logger = Logger(label: "matomo-sync")) throws {
@@ -36,6 +38,7 @@ public final class ScheduledRunner: Sendable {
         self.now = now
         self.stopRequested = stopRequested
         self.maxConcurrentTables = max(1, maxConcurrentTables)
+        self.pageSize = pageSize
         self.logger = logger
     }
 
@@ -158,6 +161,7 @@ public final class ScheduledRunner: Sendable {
         options.tables = [job.table]
         options.backfillDays = source.backfillDays
         options.tablePrefix = source.tablePrefix
+        if let pageSize { options.pageSize = pageSize }
         options.fullRefresh = job.plan.method == .fullRefresh
         options.every = job.plan.every
         options.now = now
@@ -170,17 +174,11 @@ public final class ScheduledRunner: Sendable {
             if case .interrupted = error { return (nil, error) }
             throw error
         } catch {
-            // The site itself failed (e.g. no access): record it on the table and go on.
-            var state = (try? await warehouse.loadState(key(job))) ?? nil ?? TableState()
-            state.lastError = String(describing: error)
-            state.lastErrorAt = Timestamps.iso(now())
-            state.failures += 1
-            state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: now(), every: job.plan.every, failures: state.failures))
-            try? await warehouse.saveState(key(job), state)
+            // The site itself failed (e.g. no access): the engine recorded it on the table; go on.
             var report = TableReport(table: job.table, siteId: job.siteId)
             report.instance = clients[job.source].instance.endpoint
             report.physicalTable = key(job).physicalTable
-            report.error = String(describing: error)
+            report.error = SyncEngine.describe(error)
             progress.report(.tableFinished(report))
             return (report, nil)
         }

@@ -70,6 +70,9 @@ extension Warehouse {
     public func unlockSync() async {}
 }
 
+/// How every warehouse refuses SQL that `query` does not run.
+public let oneReadOnlyStatement = "query runs one read-only statement"
+
 /// The state table's name.
 public let stateTableName = "_matomo_sync_state"
 

@@ -152,7 +152,14 @@ public actor ClickHouseWarehouse: Warehouse {
     }
 
     public func query(_ sql: String) async throws -> QueryResult {
-        try ClickHouseTypes.result(try await http.run(ServerTypes.bareStatement(sql) + "\nFORMAT JSONCompact", readOnly: true))
+        do {
+            return try ClickHouseTypes.result(try await http.run(ServerTypes.bareStatement(sql) + "\nFORMAT JSONCompact", readOnly: true))
+        } catch SyncError.warehouse(let message) where message.contains("Code: 164,") {
+            // Cannot execute query in readonly mode.
+            throw SyncError.invalidInput(oneReadOnlyStatement + "; this one writes")
+        } catch SyncError.warehouse(let message) where message.contains("Multi-statements") {
+            throw SyncError.invalidInput(oneReadOnlyStatement + "; this SQL has several")
+        }
     }
 
     public func close() async throws {

@@ -179,7 +179,12 @@ public actor PostgresWarehouse: Warehouse {
                 // Read-only whatever the SQL says; the extended protocol also refuses several statements.
                 try await self.execute("BEGIN READ ONLY")
                 do {
-                    let rows = try await self.execute(sql)
+                    let rows: [PostgresRow]
+                    do {
+                        rows = try await self.execute(sql)
+                    } catch {
+                        throw Self.refusedStatement(error) ?? error
+                    }
                     var columns = rows.first.map { $0.map(\.columnName) } ?? []
                     if rows.isEmpty { columns = try await self.columnNames(of: sql) }
                     try await self.execute("ROLLBACK")
@@ -260,7 +265,12 @@ public actor PostgresWarehouse: Warehouse {
         let user = url.user ?? "postgres"
         let config = PostgresConnection.Configuration(host: url.host, port: url.port ?? 5432, username: user,
                                                       password: url.password, database: url.database ?? user, tls: tls)
-        let c = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+        let c: PostgresConnection
+        do {
+            c = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+        } catch let error as PSQLError where error.serverInfo == nil {
+            throw SyncError.warehouse("cannot reach \(displayName): \(Self.connectFailure(error)); check the host and port of --warehouse (PostgreSQL's port, 5432 by default) and that the server accepts TCP connections there")
+        }
         connection = c
         if readOnly {
             try await c.query(PostgresQuery(unsafeSQL: "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"), logger: logger)
@@ -325,6 +335,29 @@ public actor PostgresWarehouse: Warehouse {
             if connection?.isClosed ?? false { connection = nil }
             throw SyncError.warehouse("\(displayName): \(Self.message(error))")
         }
+    }
+
+    /// The server's refusal of a write (the transaction is read-only) or of several statements (the
+    /// extended protocol takes one), said as `query`'s rule rather than in the server's words.
+    static func refusedStatement(_ error: any Error) -> SyncError? {
+        guard let e = error as? PSQLError, let info = e.serverInfo else { return nil }
+        if info[.sqlState] == "25006" { return .invalidInput(oneReadOnlyStatement + "; this one writes") }
+        if info[.sqlState] == "42601", info[.message]?.contains("multiple commands") ?? false {
+            return .invalidInput(oneReadOnlyStatement + "; this SQL has several")
+        }
+        return nil
+    }
+
+    /// Why a connection failed, in words rather than the driver's nested error values.
+    static func connectFailure(_ error: PSQLError) -> String {
+        let text = String(reflecting: error.underlying ?? error)
+        if text.contains("ECONNREFUSED") || text.localizedCaseInsensitiveContains("connection refused") { return "connection refused" }
+        if text.localizedCaseInsensitiveContains("timeout") || text.localizedCaseInsensitiveContains("timed out") { return "no answer (timed out)" }
+        if text.localizedCaseInsensitiveContains("resolve") || text.contains("EAI_") || text.localizedCaseInsensitiveContains("unknown host") {
+            return "the host name does not resolve"
+        }
+        if text.localizedCaseInsensitiveContains("ssl") || text.localizedCaseInsensitiveContains("tls") { return "the TLS handshake failed (see sslmode=)" }
+        return "\(error.code)"
     }
 
     static func message(_ error: any Error) -> String {

@@ -2,15 +2,20 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// The embedded default: one SQLite file, through GRDB, in WAL mode so `query` and `status` can read
-/// while a sync writes. A second sync waits for the write lock (busy timeout) instead of failing.
+/// The embedded default: one SQLite file, through GRDB, in WAL mode while a sync writes so `query`
+/// and `status` can read meanwhile. A second sync waits for the write lock (busy timeout) instead of
+/// failing. When the sync closes the file it switches it back to a rollback journal: a WAL file needs
+/// its `-shm` beside it, which a reader without write access to the directory cannot create (the
+/// analyst of a systemd `User=` sync), and which a reader with access would leave behind, owned by it.
 public final class SQLiteWarehouse: Warehouse {
     public let path: String
     private let pool: DatabasePool
+    private let readOnly: Bool
     public var displayName: String { "sqlite:\(path)" }
 
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
+        self.readOnly = readOnly
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.readonly = readOnly
@@ -24,10 +29,25 @@ public final class SQLiteWarehouse: Warehouse {
         if readOnly, !FileManager.default.fileExists(atPath: path) {
             throw SyncError.warehouse("no warehouse at \(path): run `matomo-sync sync` first, or pass --warehouse sqlite:<path>")
         }
+        if !readOnly { try Self.checkDirectory(of: path) }
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
-            throw SyncError.warehouse("cannot open \(path): \(Self.message(error))")
+            throw SyncError.warehouse("cannot open \(path): \(Self.message(error, readOnly: readOnly))")
+        }
+    }
+
+    /// A sync keeps its journal (`-wal`, `-shm`) and lock file beside the database: refuse at once,
+    /// naming the directory, rather than fail at the first write.
+    static func checkDirectory(of path: String) throws {
+        let file = URL(fileURLWithPath: path)
+        let directory = file.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SyncError.warehouse("the directory \(directory) of the warehouse file does not exist: create it, or pass another --warehouse sqlite:<path>")
+        }
+        guard access(directory, W_OK) == 0 else {
+            throw SyncError.warehouse("cannot write in the directory \(directory): a sync keeps \(file.lastPathComponent)-wal, -shm and .lock beside the warehouse file; run the sync as a user who can write there, or choose another directory")
         }
     }
 
@@ -133,7 +153,19 @@ public final class SQLiteWarehouse: Warehouse {
 
     public func query(_ sql: String) async throws -> QueryResult {
         try await read { db in
-            let statement = try db.makeStatement(sql: sql)
+            let statements = try db.allStatements(sql: sql)
+            guard let statement = try statements.next() else {
+                throw SyncError.invalidInput(oneReadOnlyStatement + "; this SQL has none")
+            }
+            // What follows the first statement need not even compile to make it several.
+            let more: Bool
+            do { more = try statements.next() != nil } catch { more = true }
+            guard !more else {
+                throw SyncError.invalidInput(oneReadOnlyStatement + "; this SQL has several")
+            }
+            guard statement.isReadonly else {
+                throw SyncError.invalidInput(oneReadOnlyStatement + "; this one writes")
+            }
             let columns = statement.columnNames
             var rows: [[Cell]] = []
             let cursor = try Row.fetchCursor(statement)
@@ -145,11 +177,26 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     public func close() async throws {
-        syncLock.withLock { s in
-            s.lock?.release()
-            s = (nil, 0)
+        let lock = syncLock.withLock { s in
+            defer { s = (nil, 0) }
+            return s.lock
         }
         try pool.close()
+        // Under the sync lock, so no other sync of ours opens the file meanwhile.
+        if !readOnly { Self.leaveWALMode(path) }
+        lock?.release()
+    }
+
+    /// Back to a rollback journal once every connection is gone, so readers need neither a `-shm`
+    /// nor write access. SQLite refuses while any other process has the file open (a reader, a
+    /// sync); the file then stays in WAL mode, which is just as correct, and the next close retries.
+    static func leaveWALMode(_ path: String) {
+        var config = Configuration()
+        config.busyMode = .immediateError
+        config.label = "matomo-sync-close"
+        guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return }
+        _ = try? queue.inDatabase { db in try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") }
+        try? queue.close()
     }
 
     /// The file lock and how many holders in this process share it (the scheduler runs several
@@ -275,12 +322,19 @@ public final class SQLiteWarehouse: Warehouse {
         } catch let error as SyncError {
             throw error
         } catch {
-            throw SyncError.warehouse(Self.message(error))
+            throw SyncError.warehouse(Self.message(error, readOnly: readOnly))
         }
     }
 
-    static func message(_ error: any Error) -> String {
-        if let e = error as? DatabaseError { return e.message ?? "\(e.resultCode)" }
+    static func message(_ error: any Error, readOnly: Bool = false) -> String {
+        if let e = error as? DatabaseError {
+            // A file a sync left in WAL mode without its -wal (before rollback journals at rest) needs
+            // one; a reader that may not create it gets this.
+            if readOnly, e.resultCode == .SQLITE_READONLY || e.resultCode == .SQLITE_CANTOPEN {
+                return "\(e.message ?? "\(e.resultCode)"): the file is in WAL mode and its -wal and -shm cannot be created by this user; run one sync (it leaves the file readable without write access), or read it as a user who can write its directory"
+            }
+            return e.message ?? "\(e.resultCode)"
+        }
         return String(describing: error)
     }
 
