@@ -88,7 +88,9 @@ let package = Package(
         ),
         .testTarget(
             name: "MatomoSyncTests",
-            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            // Read from the source tree by path (Support/Fixtures.swift), not bundled as resources.
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -73,7 +73,15 @@ struct SyncCommand: AsyncParsableCommand {
                 let ids: [Int]
                 switch sites {
                 case .ids(let list): ids = list
-                case .all: ids = try await client.viewableSiteIds()
+                case .all:
+                    do {
+                        ids = try await client.viewableSiteIds()
+                    } catch {
+                        try? await warehouse.prepare()
+                        await SyncEngine.recordRunFailure(error, warehouse: warehouse, instance: client.instance.endpoint,
+                                                          tablePrefix: options.tablePrefix, tables: options.tables)
+                        throw error
+                    }
                 }
                 var reports: [TableReport] = []
                 for id in ids {

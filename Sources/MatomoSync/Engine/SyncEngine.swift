@@ -148,6 +148,23 @@ public final class SyncEngine: Sendable {
         try? await warehouse.saveState(key, latest)
     }
 
+    /// A failure before any site is known (listing the token's sites for `sites = all` was refused or
+    /// unanswered): recorded on every table already synced from that instance with that prefix, the
+    /// tables it stopped, so `status` shows it.
+    public static func recordRunFailure(_ error: any Error, warehouse: any Warehouse, instance: String, tablePrefix: String,
+                                        tables: [TableName], now: Date = Date()) async {
+        guard !(error is CancellationError), let known = try? await warehouse.status() else { return }
+        let message = describe(error)
+        for row in known where row.instance == instance {
+            guard let table = tables.first(where: { tablePrefix + $0.rawValue == row.table }) else { continue }
+            var state = row.state
+            state.lastError = message
+            state.lastErrorAt = Timestamps.iso(now)
+            state.failures += 1
+            try? await warehouse.saveState(StateKey(instance: instance, siteId: row.siteId, table: table, tablePrefix: tablePrefix), state)
+        }
+    }
+
     /// One commit: rows and the state that covers them.
     func commit(_ run: inout TableRun, rows: [[Cell]], replace: ReplaceScope) async throws {
         let write = TableWrite(table: run.target, mergeKey: run.spec.mergeKey, declaredColumns: run.spec.knownColumns,

@@ -53,7 +53,14 @@ public final class ScheduledRunner: Sendable {
             let sites: [Int]
             switch source.sites {
             case .ids(let ids): sites = ids
-            case .all: sites = try await clients[i].viewableSiteIds()
+            case .all:
+                do {
+                    sites = try await clients[i].viewableSiteIds()
+                } catch {
+                    await SyncEngine.recordRunFailure(error, warehouse: warehouse, instance: clients[i].instance.endpoint,
+                                                      tablePrefix: source.tablePrefix, tables: source.enabledTables.map(\.0), now: now())
+                    throw error
+                }
             }
             for site in sites {
                 for (table, plan) in source.enabledTables {
