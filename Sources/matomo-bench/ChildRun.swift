@@ -53,7 +53,7 @@ enum ChildRun {
         let rss = Int(usage.ru_maxrss)  // bytes on macOS
         #endif
         let line = "\(wall) \(seconds(usage.ru_utime)) \(seconds(usage.ru_stime)) \(rss) \(status)"
-        FileManager.default.createFile(atPath: result, contents: Data(line.utf8))
+        _ = FileManager.default.createFile(atPath: result, contents: Data(line.utf8))
         exit(0)
     }
 

@@ -152,6 +152,7 @@ public actor ClickHouseWarehouse: Warehouse {
     }
 
     public func query(_ sql: String) async throws -> QueryResult {
+        if let refusal = ReadOnlyStatement.refusal(sql) { throw refusal }
         do {
             return try ClickHouseTypes.result(try await http.run(ServerTypes.bareStatement(sql) + "\nFORMAT JSONCompact", readOnly: true))
         } catch SyncError.warehouse(let message) where message.contains("Code: 164,") {

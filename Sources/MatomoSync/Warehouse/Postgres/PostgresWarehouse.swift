@@ -174,7 +174,8 @@ public actor PostgresWarehouse: Warehouse {
     }
 
     public func query(_ sql: String) async throws -> QueryResult {
-        try await serialized {
+        if let refusal = ReadOnlyStatement.refusal(sql) { throw refusal }
+        return try await serialized {
             try await self.guarded {
                 // Read-only whatever the SQL says; the extended protocol also refuses several statements.
                 try await self.execute("BEGIN READ ONLY")

@@ -286,7 +286,7 @@ public final class SQLiteWarehouse: Warehouse {
         case .text(var s):
             s.withUTF8 { utf8 in
                 guard let base = utf8.baseAddress, utf8.count > 0 else { sqlite3_bind_text(handle, index, "", 0, transient); return }
-                base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { sqlite3_bind_text(handle, index, $0, Int32(utf8.count), transient) }
+                _ = base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { sqlite3_bind_text(handle, index, $0, Int32(utf8.count), transient) }
             }
         }
     }
