@@ -336,6 +336,32 @@ import Testing
         #expect(bash.stdout.contains("--warehouse"))
     }
 
+    /// `matomo-fake --days --visits-per-day`, as the README documents them.
+    @Test func theStandaloneFakeTakesDaysAndTraffic() async throws {
+        let binary = try #require(CLIProcess.binary).deletingLastPathComponent().appendingPathComponent("matomo-fake")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-fake-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--days", "4", "--visits-per-day", "10...10", "--seed", "3"]
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var text = ""
+        for _ in 0..<200 where !text.contains("try: curl") {
+            try await Task.sleep(for: .milliseconds(50))
+            text = String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self)
+        }
+        p.terminate()
+        p.waitUntilExit()
+        #expect(text.contains("listening on http://127.0.0.1:"), "\(text)")
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("site 1: ") }, "\(text)")
+        #expect(line.hasSuffix(" visits over 4 days"), "\(line)")
+        let visits = Int(line.dropFirst("site 1: ".count).prefix { $0.isNumber }) ?? 0
+        #expect((30...50).contains(visits), "\(line)")
+    }
+
     /// The demo's closing hint is a command that works as printed, from another directory.
     @Test func theDemosClosingHintWorksAsPrinted() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-sync-demo-\(UUID().uuidString)")
