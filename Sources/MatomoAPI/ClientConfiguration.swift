@@ -8,6 +8,10 @@ public struct ClientConfiguration: Sendable {
     /// First backoff delay; it doubles per attempt, with jitter, capped by `maxRetryDelay`.
     public var retryBaseDelay: Duration = .milliseconds(500)
     public var maxRetryDelay: Duration = .seconds(60)
+    /// A refused connection is answered at once and rarely heals within seconds: it is tried this
+    /// many times in all (never more than `maxAttempts`), `refusedRetryDelay` apart, doubling.
+    public var refusedAttempts: Int = 3
+    public var refusedRetryDelay: Duration = .milliseconds(100)
     /// Requests in flight at once.
     public var maxConcurrentRequests: Int = 4
     /// PEM file of extra trusted CA certificates (a private CA); system roots are used otherwise.

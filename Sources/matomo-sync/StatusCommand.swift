@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
                 try? await warehouse.close()
             }
             guard !statuses.isEmpty else {
-                print("nothing synced yet into \(warehouse.displayName)")
+                Console.out("nothing synced yet into \(warehouse.displayName)\n")
                 return
             }
             let rows: [[String]] = statuses.map { s in
@@ -27,7 +27,7 @@ struct StatusCommand: AsyncParsableCommand {
                  s.state.lastSuccessAt ?? "never", s.state.nextRunAt ?? "-",
                  s.state.lastError.map { "\($0) (\(s.state.lastErrorAt ?? ""))" } ?? ""]
             }
-            print(TableFormatter.aligned(columns: ["source", "site", "table", "rows", "cursor", "last run", "last success", "next run", "last error"], rows: rows))
+            Console.out(TableFormatter.aligned(columns: ["source", "site", "table", "rows", "cursor", "last run", "last success", "next run", "last error"], rows: rows) + "\n")
         }
     }
 

@@ -159,6 +159,7 @@ public final class ScheduledRunner: Sendable {
         options.backfillDays = source.backfillDays
         options.tablePrefix = source.tablePrefix
         options.fullRefresh = job.plan.method == .fullRefresh
+        options.truncate = options.fullRefresh && job.plan.truncate
         options.every = job.plan.every
         options.now = now
         options.stopRequested = stopRequested
