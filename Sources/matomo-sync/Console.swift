@@ -94,8 +94,8 @@ struct ConsoleLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
+        let (level, message) = (event.level, event.message)
         let name = level == .critical ? "error" : level.rawValue
         switch Console.logFormat {
         case .text:

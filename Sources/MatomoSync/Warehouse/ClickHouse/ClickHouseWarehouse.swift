@@ -132,7 +132,9 @@ public actor ClickHouseWarehouse: Warehouse {
     }
 
     public func tableNames() async throws -> [String] {
-        let r = try await select("SELECT name FROM system.tables WHERE database = \(chString(http.database)) ORDER BY name")
+        // Outside the database, which may not exist yet (a new warehouse is an empty one).
+        let r = try ClickHouseTypes.result(try await http.run(
+            "SELECT name FROM system.tables WHERE database = \(chString(http.database)) ORDER BY name\nFORMAT JSONCompact", inDatabase: false))
         // A table's rows live in `_raw_<table>` behind a view of the table's name: list each once.
         let names = r.rows.compactMap { row -> String? in
             guard case .text(let name)? = row.first else { return nil }
