@@ -299,7 +299,7 @@ public final class MatomoClient: Sendable {
         }
         if text.contains("WRONG_VERSION_NUMBER") || text.lowercased().contains("wrong version number") {
             // BoringSSL's word for a first answer that is not TLS: usually plain HTTP.
-            return MatomoError.plainHTTP(host: instance.host, httpURL: "http://" + instance.endpoint.drop { $0 != ":" }.dropFirst(3))
+            return MatomoError.plainHTTP(host: instance.host, httpURL: "http://" + instance.endpoint.drop { $0 != ":" }.dropFirst(3).dropLast("index.php".count))
         }
         if error is NIOSSLError || text.contains("NIOSSL") || text.contains("handshake") || text.contains("certificate") {
             return MatomoError.tlsFailure(host: instance.host, detail: token.redact(text))

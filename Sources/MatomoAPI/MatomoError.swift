@@ -68,7 +68,7 @@ public enum MatomoError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tlsFailure(let host, let detail):
             return "TLS with \(host) failed (\(detail)): check the certificate, or give your private CA with --ca-file"
         case .plainHTTP(let host, let httpURL):
-            return "\(host) answered plain HTTP where https:// was asked: this server speaks plain HTTP: use http:// (--url \(httpURL)), or put TLS in front of it"
+            return "https:// was asked of \(host), but this server speaks plain HTTP: use http:// (--url \(httpURL)); TLS needs a server that has it"
         case .notMatomo(let status, let snippet):
             return "this is not a Matomo API (index.php answered HTTP \(status)\(snippet.isEmpty ? "" : ": \"\(snippet)\"")): check --url; it is the address of your Matomo, the folder that holds its index.php (e.g. https://analytics.example.com or https://example.com/matomo/)"
         case .timeout(let method, let seconds):
