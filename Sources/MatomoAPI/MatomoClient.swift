@@ -110,13 +110,13 @@ public final class MatomoClient: Sendable {
                     throw error
                 }
             } catch let failure as RetryableFailure {
-                let attempts = failure.refused ? min(configuration.maxAttempts, configuration.refusedAttempts) : configuration.maxAttempts
+                let attempts = configuration.maxAttempts
                 if failure.refused, attempt >= attempts || serverDown.withLock({ $0 }) {
                     serverDown.withLock { $0 = true }
                     throw failure.error
                 }
                 guard attempt < attempts, !Task.isCancelled else { throw failure.error }
-                let delay = failure.refused ? configuration.refusedRetryDelay * (1 << min(attempt - 1, 8))
+                let delay = failure.refused ? min(configuration.refusedRetryDelay * (1 << min(attempt - 1, 16)), configuration.maxRetryDelay)
                     : backoff(attempt: attempt, retryAfter: failure.retryAfter)
                 let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
                 logger.warning("\(method) failed, retrying in \(roundedSeconds(seconds)) (attempt \(attempt + 1) of \(attempts)): \(failure.error)")
