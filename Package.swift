@@ -70,6 +70,7 @@ let package = Package(
                 "MatomoFake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ConsoleKitTerminal", package: "console-kit"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Runs the fake Matomo alone, for poking at it with curl.

@@ -8,6 +8,10 @@ public struct ClientConfiguration: Sendable {
     /// First backoff delay; it doubles per attempt, with jitter, capped by `maxRetryDelay`.
     public var retryBaseDelay: Duration = .milliseconds(500)
     public var maxRetryDelay: Duration = .seconds(60)
+    /// A refused connection is answered at once: its retries start this far apart and double
+    /// (0.1, 0.2, 0.4, 0.8 s: five attempts take 1.5 s), so a server that is down fails the run in
+    /// seconds and one that is restarting is still caught.
+    public var refusedRetryDelay: Duration = .milliseconds(100)
     /// Requests in flight at once.
     public var maxConcurrentRequests: Int = 4
     /// PEM file of extra trusted CA certificates (a private CA); system roots are used otherwise.

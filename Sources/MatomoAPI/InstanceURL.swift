@@ -19,7 +19,14 @@ public struct InstanceURL: Sendable, Hashable, CustomStringConvertible {
         guard !text.isEmpty else {
             throw MatomoError.invalidURL(raw, reason: "it is empty; give the address of your Matomo, e.g. https://analytics.example.com")
         }
-        if !text.contains("://") { text = "https://" + text }
+        if !text.contains("://") {
+            // `http//host` or `https:/host` would otherwise read as a host named `http`.
+            let head = text.prefix { $0 != "/" && $0 != ":" }.lowercased()
+            if head == "http" || head == "https" {
+                throw MatomoError.invalidURL(raw, reason: "it is malformed (the scheme needs \"://\"); write \(head)://\(text.drop { $0 != "/" && $0 != ":" }.drop { $0 == "/" || $0 == ":" })")
+            }
+            text = "https://" + text
+        }
         guard let comps = URLComponents(string: text), let scheme = comps.scheme?.lowercased() else {
             throw MatomoError.invalidURL(raw, reason: "it is not a URL; give e.g. https://analytics.example.com")
         }

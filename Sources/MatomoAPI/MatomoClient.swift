@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import Synchronization
 
@@ -20,6 +21,9 @@ public final class MatomoClient: Sendable {
     private let limiter: AsyncLimiter
     private let rateLimiter: RateLimiter?
     private let counts = Mutex<[String: Int]>([:])
+    /// Set when a request gave up on a refused connection, cleared by any answer: while the server is
+    /// down, other requests (the next table, pages in flight) fail at once instead of each retrying.
+    private let serverDown = Mutex(false)
 
     public init(instance: InstanceURL, token: APIToken, configuration: ClientConfiguration = .init(),
                 logger: Logger = Logger(label: "matomo-sync.api")) throws {
@@ -47,6 +51,9 @@ public final class MatomoClient: Sendable {
         }
         http.tlsConfiguration = tls
         http.httpVersion = .http1Only
+        // The pool would otherwise retry a refused connection silently until the connect timeout
+        // (10 s) on every attempt; the retry loop below decides, and says so.
+        http.connectionPool.retryConnectionEstablishment = false
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
     }
 
@@ -86,6 +93,7 @@ public final class MatomoClient: Sendable {
             attempt += 1
             do {
                 let bytes = try await callOnce(method, parameters, extraBody, validate: validate)
+                serverDown.withLock { $0 = false }
                 do {
                     return try decode(bytes)
                 } catch let error as MatomoError {
@@ -102,9 +110,16 @@ public final class MatomoClient: Sendable {
                     throw error
                 }
             } catch let failure as RetryableFailure {
-                guard attempt < configuration.maxAttempts, !Task.isCancelled else { throw failure.error }
-                let delay = backoff(attempt: attempt, retryAfter: failure.retryAfter)
-                logger.warning("\(method) failed, retrying in \(delay) (attempt \(attempt + 1) of \(configuration.maxAttempts)): \(failure.error)")
+                let attempts = configuration.maxAttempts
+                if failure.refused, attempt >= attempts || serverDown.withLock({ $0 }) {
+                    serverDown.withLock { $0 = true }
+                    throw failure.error
+                }
+                guard attempt < attempts, !Task.isCancelled else { throw failure.error }
+                let delay = failure.refused ? min(configuration.refusedRetryDelay * (1 << min(attempt - 1, 16)), configuration.maxRetryDelay)
+                    : backoff(attempt: attempt, retryAfter: failure.retryAfter)
+                let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+                logger.warning("\(method) failed, retrying in \(roundedSeconds(seconds)) (attempt \(attempt + 1) of \(attempts)): \(failure.error)")
                 try await Task.sleep(for: delay)
             }
         }
@@ -160,6 +175,8 @@ public final class MatomoClient: Sendable {
     private struct RetryableFailure: Error {
         var error: MatomoError
         var retryAfter: Duration?
+        /// Nothing listens on the port: retried quickly, a few times only.
+        var refused = false
     }
 
     private func callOnce(_ method: String, _ parameters: [(String, String)],
@@ -204,6 +221,11 @@ public final class MatomoClient: Sendable {
         let first = bytes.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         let looksJSON = first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == UInt8(ascii: "\"")
             || first.map { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "t") || $0 == UInt8(ascii: "f") || $0 == UInt8(ascii: "n") } == true
+        // Matomo's index.php answers every POST, errors included, with 200 (401 for auth); these
+        // statuses come from a web server with no Matomo behind the address.
+        if [404, 405, 501].contains(status), Self.errorMessage(in: bytes) == nil {
+            throw MatomoError.notMatomo(status: status, snippet: snippet(bytes))
+        }
         guard looksJSON else {
             let error: MatomoError = status >= 400
                 ? .httpStatus(method: method, status: status, snippet: snippet(bytes))
@@ -275,14 +297,24 @@ public final class MatomoClient: Sendable {
         if error is NIOTooManyBytesError {
             return MatomoError.unexpectedAnswer(method: method, detail: "answer larger than \(configuration.maxBodyBytes) bytes")
         }
+        if text.contains("WRONG_VERSION_NUMBER") || text.lowercased().contains("wrong version number") {
+            // BoringSSL's word for a first answer that is not TLS: usually plain HTTP.
+            return MatomoError.plainHTTP(host: instance.host, httpURL: "http://" + instance.endpoint.drop { $0 != ":" }.dropFirst(3).dropLast("index.php".count))
+        }
         if error is NIOSSLError || text.contains("NIOSSL") || text.contains("handshake") || text.contains("certificate") {
             return MatomoError.tlsFailure(host: instance.host, detail: token.redact(text))
+        }
+        if let e = error as? NIOConnectionError, e.connectionErrors.isEmpty, e.dnsAError != nil || e.dnsAAAAError != nil {
+            // No address to try: a name that does not resolve will not resolve a second later either.
+            return MatomoError.unreachable(host: instance.host, detail: "the host name does not resolve")
         }
         if text.contains("NXDOMAIN") || text.contains("resolve") || text.contains("getaddrinfo") {
             return MatomoError.unreachable(host: instance.host, detail: "the host name does not resolve")
         }
-        let detail = text.contains("refused") ? "connection refused" : token.redact(text)
-        return RetryableFailure(error: .unreachable(host: instance.host, detail: detail), retryAfter: nil)
+        if text.contains("refused") {
+            return RetryableFailure(error: .unreachable(host: instance.host, detail: "connection refused"), retryAfter: nil, refused: true)
+        }
+        return RetryableFailure(error: .unreachable(host: instance.host, detail: token.redact(text)), retryAfter: nil)
     }
 
     private func backoff(attempt: Int, retryAfter: Duration?) -> Duration {

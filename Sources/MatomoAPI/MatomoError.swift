@@ -6,6 +6,10 @@ public enum MatomoError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidToken
     case unreachable(host: String, detail: String)
     case tlsFailure(host: String, detail: String)
+    /// https:// was asked of a server that answers plain HTTP on that port.
+    case plainHTTP(host: String, httpURL: String)
+    /// The address answers, but not as Matomo's API does (a web server without Matomo, another app).
+    case notMatomo(status: Int, snippet: String)
     case timeout(method: String, seconds: Int)
     case redirected(method: String, status: Int, location: String)
     case httpStatus(method: String, status: Int, snippet: String)
@@ -63,6 +67,10 @@ public enum MatomoError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot reach \(host) (\(detail)): check the URL, DNS and that the server is up"
         case .tlsFailure(let host, let detail):
             return "TLS with \(host) failed (\(detail)): check the certificate, or give your private CA with --ca-file"
+        case .plainHTTP(let host, let httpURL):
+            return "https:// was asked of \(host), but this server speaks plain HTTP: use http:// (--url \(httpURL)); TLS needs a server that has it"
+        case .notMatomo(let status, let snippet):
+            return "this is not a Matomo API (index.php answered HTTP \(status)\(snippet.isEmpty ? "" : ": \"\(snippet)\"")): check --url; it is the address of your Matomo, the folder that holds its index.php (e.g. https://analytics.example.com or https://example.com/matomo/)"
         case .timeout(let method, let seconds):
             return "\(method) got no answer within \(seconds) s: the server is slow or overloaded; raise --timeout or try a smaller --page-size"
         case .redirected(let method, let status, let location):

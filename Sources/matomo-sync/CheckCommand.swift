@@ -15,7 +15,7 @@ struct CheckCommand: AsyncParsableCommand {
             let (client, sites) = try source.makeClient()
             do {
                 let version = try await client.matomoVersion()
-                print("Matomo \(version) at \(client.instance)")
+                Console.out("Matomo \(version) at \(client.instance)\n")
                 let ids: [Int]
                 switch sites {
                 case .ids(let list): ids = list
@@ -25,11 +25,11 @@ struct CheckCommand: AsyncParsableCommand {
                     let site = try await client.site(id: siteId)
                     // The visit log is the table most often switched off; ask for one visit to know.
                     _ = try await client.call("Live.getLastVisitsDetails", [("idSite", String(siteId)), ("period", "day"), ("date", "today"), ("filter_limit", "1")])
-                    print("site \(site.id): \(site.name)")
-                    print("timezone: \(site.timezoneName)")
+                    Console.out("site \(site.id): \(site.name)\n")
+                    Console.out("timezone: \(site.timezoneName)\n")
                 }
                 await client.shutdown()
-                print("ok: a sync would work")
+                Console.out("ok: a sync would work\n")
             } catch {
                 await client.shutdown()
                 throw error

@@ -9,7 +9,7 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Sync a year of traffic from a built-in fake Matomo into demo.sqlite, through the normal code path.")
 
-    @Option(help: "Warehouse URL for the demo.")
+    @Option(help: "Warehouse URL for the demo: a new (or empty) one, or one an earlier demo made; any other is refused.")
     var warehouse: String = "sqlite:demo.sqlite"
 
     @Option(help: "Days of fake traffic.")
@@ -23,6 +23,13 @@ struct DemoCommand: AsyncParsableCommand {
             guard (1...3650).contains(days), (1...100_000).contains(visitsPerDay) else {
                 throw CLIError("--days must be 1...3650 and --visits-per-day 1...100000")
             }
+            // Before the fake starts: a warehouse holding someone's data is refused untouched.
+            let target = try WarehouseURL.open(warehouse)
+            try await withCleanup {
+                try await DemoMarker.claim(target)
+            } cleanup: {
+                try? await target.close()
+            }
             let token = "demo-" + UUID().uuidString
             let created = Date().addingTimeInterval(-Double(days + 30) * 86400)
             let fake = FakeMatomo(configuration: FakeMatomoConfiguration(
@@ -31,12 +38,8 @@ struct DemoCommand: AsyncParsableCommand {
             fake.generateTraffic(siteId: 1, days: days, visitsPerDay: max(1, visitsPerDay / 2)...(visitsPerDay * 3 / 2), seed: 42)
             let url = try await fake.start()
             defer { Task { await fake.stop() } }
-            say("Started a fake Matomo at \(url) with \(fake.visits(siteId: 1).count.formatted()) visits over \(days) days (site 1, Europe/Paris).")
+            say("Started a fake Matomo at \(url) with \(counted(fake.visits(siteId: 1).count, "visit")) over \(counted(days, "day")) (site 1, Europe/Paris).")
 
-            if warehouse.hasPrefix("sqlite:") {
-                let path = String(warehouse.dropFirst("sqlite:".count))
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            }
             var options = SyncOptions()
             options.backfillDays = days
 
@@ -50,7 +53,8 @@ struct DemoCommand: AsyncParsableCommand {
             let store = try WarehouseURL.open(warehouse, readOnly: true)
             let queries = [
                 ("Visits per day, last 7 days", "SELECT _date, nb_visits, nb_actions, bounce_rate FROM visits_summary ORDER BY _date DESC LIMIT 7"),
-                ("Top referrers, last 30 days", "SELECT label, referer_type, SUM(nb_visits) AS visits FROM referrers WHERE _date >= date('now', '-30 days') GROUP BY label, referer_type ORDER BY visits DESC LIMIT 5"),
+                // Plain SQL that SQLite, PostgreSQL and ClickHouse all run.
+                ("Top referrers", "SELECT label, referer_type, SUM(nb_visits) AS visits FROM referrers GROUP BY label, referer_type ORDER BY visits DESC LIMIT 5"),
                 ("Visits by country (visit log)", "SELECT country, COUNT(*) AS visits, ROUND(AVG(visit_duration)) AS avg_seconds FROM visits GROUP BY country ORDER BY visits DESC LIMIT 5"),
             ]
             for (title, sql) in queries {
@@ -83,7 +87,7 @@ struct DemoCommand: AsyncParsableCommand {
 /// Writes to stdout at once (not through stdio's buffer), so the demo's headings stay in order with
 /// the progress lines on stderr even when both go to a pipe.
 private func say(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    Console.out(text + "\n")
 }
 
 /// How to run this very binary again from any directory: its name when the shell found it on PATH,

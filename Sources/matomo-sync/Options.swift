@@ -142,7 +142,10 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "Lines per table run: text or json (JSON lines, for log collectors).")
     var logFormat: LogFormat = .text
 
-    func printer() -> ProgressPrinter { ProgressPrinter(quiet: quiet, format: logFormat) }
+    func printer() -> ProgressPrinter {
+        Console.logFormat = logFormat
+        return ProgressPrinter(quiet: quiet, format: logFormat)
+    }
 }
 
 enum LogFormat: String, ExpressibleByArgument, CaseIterable {
@@ -155,8 +158,13 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
+/// `error: ...` or `warning: ...` on stderr (a JSON record with that level under `--log-format json`).
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    for level in ["error", "warning"] where line.hasPrefix(level + ": ") {
+        if Console.logFormat == .json { return Console.message(String(line.dropFirst(level.count + 2)), level: level) }
+        return Console.message(line, level: level)
+    }
+    Console.message(line, level: "error")
 }
 
 /// Runs a command body; any error becomes one line on stderr and exit status 1.

@@ -1,5 +1,6 @@
 import ConsoleKitTerminal
 import Foundation
+import MatomoAPI
 import MatomoSync
 import Synchronization
 
@@ -49,7 +50,7 @@ final class ProgressPrinter: SyncProgress {
         guard !quiet else { return }
         switch format {
         case .text: write(text + "\n")
-        case .json: write("{\"time\":\(Self.quote(Timestamps.now())),\"message\":\(Self.quote(text))}\n")
+        case .json: Console.message(text)
         }
     }
 
@@ -57,12 +58,12 @@ final class ProgressPrinter: SyncProgress {
         guard !quiet else { return }
         let rows = report.tables.reduce(0) { $0 + $1.rows }
         let ok = report.tables.filter(\.succeeded).count
-        line("synced \(ok)/\(report.tables.count) tables, \(rows.formatted()) rows, \(requests) requests into \(warehouse)")
+        line("synced \(ok)/\(counted(report.tables.count, "table")), \(counted(rows, "row")), \(counted(requests, "request")) into \(warehouse)")
     }
 
     /// `120/366 days, 4,210 rows, 830 rows/s, 12 s left`.
     static func progressText(done: Int, total: Int, rows: Int, elapsed: Double) -> String {
-        var text = "\(done)/\(total) days, \(rows.formatted()) rows"
+        var text = "\(done)/\(counted(total, "day")), \(counted(rows, "row"))"
         guard elapsed > 0.5 else { return text }
         text += ", \(Int(Double(rows) / elapsed).formatted()) rows/s"
         if done > 0, done < total {
@@ -74,12 +75,22 @@ final class ProgressPrinter: SyncProgress {
     static func text(_ r: TableReport) -> String {
         let name = pad(r.physicalTable.isEmpty ? r.table.rawValue : r.physicalTable)
         if let error = r.error { return "\(name) site \(r.siteId) FAILED: \(error)" }
-        var line = "\(name) site \(r.siteId): \(r.rows.formatted()) rows"
-        if let days = r.days { line += ", \(days.count) days (\(days))" }
-        line += ", \(r.requests) requests, \(String(format: "%.1f", r.seconds)) s"
+        var line = "\(name) site \(r.siteId): \(counted(r.rows, "row"))"
+        if let days = r.days { line += ", \(counted(days.count, "day")) (\(days))" }
+        line += ", \(counted(r.requests, "request")), \(String(format: "%.1f", r.seconds)) s"
         if r.fullRefresh { line += ", full refresh" }
-        if r.deferredVisits > 0 { line += ", \(r.deferredVisits) visits under an hour old left for the next run" }
+        if let replaced = replacedText(r) { line += ": " + replaced }
+        if r.deferredVisits > 0 { line += ", \(counted(r.deferredVisits, "visit")) under an hour old left for the next run" }
         return line
+    }
+
+    /// What a completed full refresh replaced, so a short window is seen not to have touched history.
+    static func replacedText(_ r: TableReport) -> String? {
+        switch r.replaced {
+        case .all?: return "replaced every row of the site (--truncate)"
+        case .from(let first)?: return "replaced \(first)..\(r.days.map { "\($0.last)" } ?? first), older rows kept"
+        case nil: return nil
+        }
     }
 
     /// One JSON object per table run, for log collectors.
@@ -92,6 +103,7 @@ final class ProgressPrinter: SyncProgress {
             ("deferred_visits", String(r.deferredVisits)),
         ]
         if let days = r.days { fields.append(("days", quote(days.description))) }
+        if let replaced = replacedText(r) { fields.append(("replaced", quote(replaced))) }
         if let error = r.error { fields.append(("error", quote(error))) }
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
@@ -100,5 +112,5 @@ final class ProgressPrinter: SyncProgress {
 
     private static func pad(_ s: String) -> String { s.padding(toLength: max(16, s.count), withPad: " ", startingAt: 0) }
 
-    private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+    private func write(_ s: String) { Console.rawError(s) }
 }

@@ -27,7 +27,7 @@ struct QueryCommand: AsyncParsableCommand {
             } cleanup: {
                 try? await warehouse.close()
             }
-            print(TableFormatter.render(result, as: format))
+            Console.out(TableFormatter.render(result, as: format) + "\n")
         }
     }
 }

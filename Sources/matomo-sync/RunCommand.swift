@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
             let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try connection.clientConfiguration(),
                                              progress: printer, maxConcurrentTables: maxConcurrentTables,
                                              stopRequested: { signals.requested })
-            printer.line("matomo-sync run: \(file.sources.count) source(s) into \(warehouse.displayName); stop with SIGTERM or Ctrl-C")
+            printer.line("matomo-sync run: \(counted(file.sources.count, "source")) into \(warehouse.displayName); stop with SIGTERM or Ctrl-C")
             try await withCleanup {
                 try await runner.runForever()
             } cleanup: {

@@ -26,11 +26,11 @@ struct StatusCommand: AsyncParsableCommand {
                 try? await warehouse.close()
             }
             if format == .json {
-                print("[" + statuses.map(Self.json).joined(separator: ",\n ") + "]")
+                Console.out("[" + statuses.map(Self.json).joined(separator: ",\n ") + "]\n")
                 return
             }
             guard !statuses.isEmpty else {
-                print("nothing synced yet into \(warehouse.displayName)")
+                Console.out("nothing synced yet into \(warehouse.displayName)\n")
                 return
             }
             let rows: [[String]] = statuses.map { s in
@@ -39,11 +39,11 @@ struct StatusCommand: AsyncParsableCommand {
                  s.state.lastSuccessAt ?? "never", s.state.nextRunAt ?? "-",
                  s.state.lastError.map { "\($0) (\(s.state.lastErrorAt ?? ""))" } ?? ""]
             }
-            print(TableFormatter.aligned(columns: ["source", "site", "table", "rows", "cursor", "last run", "last success", "next run", "last error"], rows: rows))
+            Console.out(TableFormatter.aligned(columns: ["source", "site", "table", "rows", "cursor", "last run", "last success", "next run", "last error"], rows: rows) + "\n")
             // A failed last run stays visible until a run of that table succeeds.
             let failing = statuses.filter { $0.state.lastError != nil }
             if !failing.isEmpty {
-                print("\nthe last run of \(failing.count) of \(statuses.count) tables failed: \(failing.map { "\($0.table) (site \($0.siteId))" }.joined(separator: ", ")); see \"last error\"")
+                Console.out("\nthe last run of \(failing.count) of \(statuses.count) tables failed: \(failing.map { "\($0.table) (site \($0.siteId))" }.joined(separator: ", ")); see \"last error\"\n")
             }
         }
     }

@@ -31,7 +31,7 @@ final class StopSignals: Sendable {
                     return true
                 }
                 if first {
-                    FileHandle.standardError.write(Data("\n\(name): finishing the batch in hand, then stopping (send it again to stop at once)\n".utf8))
+                    Console.message("\(name): finishing the batch in hand, then stopping (send it again to stop at once)", level: "warning")
                 } else {
                     exit(130)
                 }

@@ -24,8 +24,12 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated tables: visits, visits_summary, actions_summary, referrers, countries (default: all).")
     var tables: String?
 
-    @Flag(name: .customLong("full-refresh"), help: "Reload the backfill window; the old rows stay until the new ones are complete.")
+    @Flag(name: .customLong("full-refresh"),
+          help: "Reload the backfill window; its new rows replace the window's days once complete, older rows stay.")
     var fullRefresh = false
+
+    @Flag(help: "With --full-refresh: once the refresh is complete, also delete the site's rows older than the window.")
+    var truncate = false
 
     @Option(name: .customLong("backfill-days"), help: "How many days the first sync (or a full refresh) reaches back (default: 365).")
     var backfillDays: Int?
@@ -49,6 +53,7 @@ struct SyncCommand: AsyncParsableCommand {
             var options = SyncOptions()
             options.tables = try tables.map(TableName.parseList) ?? TableName.allCases
             options.fullRefresh = fullRefresh
+            options.truncate = truncate
             options.backfillDays = backfillDays ?? 365
             options.pageSize = pageSize ?? options.pageSize
             options.tablePrefix = tablePrefix ?? ""
@@ -107,6 +112,9 @@ struct SyncCommand: AsyncParsableCommand {
         }
         if dayByDay { throw CLIError("--day-by-day does not apply with --config") }
         var file = try ConfigLoader.load(path: path)
+        guard !truncate || fullRefresh else {
+            throw CLIError("--truncate deletes the rows older than the window and goes with --full-refresh only")
+        }
         // Flags override the file for this pass.
         let only = try tables.map(TableName.parseList)
         var checked = SyncOptions()
@@ -120,7 +128,10 @@ struct SyncCommand: AsyncParsableCommand {
             if let only { file.sources[i].tables = file.sources[i].tables.filter { only.contains($0.key) } }
             if let backfillDays { file.sources[i].backfillDays = backfillDays }
             if fullRefresh {
-                for key in file.sources[i].tables.keys { file.sources[i].tables[key]?.method = .fullRefresh }
+                for key in file.sources[i].tables.keys {
+                    file.sources[i].tables[key]?.method = .fullRefresh
+                    if truncate { file.sources[i].tables[key]?.truncate = true }
+                }
             }
         }
         let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
@@ -148,7 +159,7 @@ struct SyncCommand: AsyncParsableCommand {
         if !report.succeeded {
             let failed = report.tables.filter { !$0.succeeded }
             let names = failed.map { "\($0.physicalTable) (site \($0.siteId))" }.joined(separator: ", ")
-            printError("error: \(failed.count) of \(report.tables.count) tables failed: \(names); the reasons are above, committed rows are kept and the next run resumes")
+            printError("error: \(failed.count) of \(counted(report.tables.count, "table")) failed: \(names); the reasons are above, committed rows are kept and the next run resumes")
             throw ExitCode.failure
         }
     }

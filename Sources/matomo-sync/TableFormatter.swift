@@ -1,4 +1,5 @@
 import Foundation
+import MatomoAPI
 import MatomoSync
 
 /// Query results as an aligned table, CSV (RFC 4180) or JSON lines of objects.
@@ -6,7 +7,7 @@ enum TableFormatter {
     static func render(_ result: QueryResult, as format: QueryFormat) -> String {
         switch format {
         case .table:
-            return aligned(columns: result.columns, rows: result.rows.map { $0.map(text) }) + "\n(\(result.rows.count) rows)"
+            return aligned(columns: result.columns, rows: result.rows.map { $0.map(text) }) + "\n(\(counted(result.rows.count, "row")))"
         case .csv:
             let lines = [result.columns.map(csvField)] + result.rows.map { $0.map { csvField(text($0)) } }
             return lines.map { $0.joined(separator: ",") }.joined(separator: "\n")

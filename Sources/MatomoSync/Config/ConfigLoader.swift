@@ -134,7 +134,7 @@ public enum ConfigLoader {
                     continue
                 }
                 guard let spec = v.table else { throw fail("\(at).tables.\(key)", "must be false or { method = ..., every = ... }") }
-                try checkKeys(spec, allowed: ["method", "every"], at: "\(at).tables.\(key)", fail)
+                try checkKeys(spec, allowed: ["method", "every", "truncate"], at: "\(at).tables.\(key)", fail)
                 var plan = TablePlan(method: .incremental, every: every)
                 if let m = spec["method"] {
                     guard let s = m.string, let method = TablePlan.Method(rawValue: s) else {
@@ -143,6 +143,13 @@ public enum ConfigLoader {
                     plan.method = method
                 }
                 plan.every = try duration(spec["every"], default: every, key: "\(at).tables.\(key).every", fail)
+                if let t = spec["truncate"] {
+                    guard let on = t.bool else { throw fail("\(at).tables.\(key).truncate", "must be true or false") }
+                    guard !on || plan.method == .fullRefresh else {
+                        throw fail("\(at).tables.\(key).truncate", "deletes the rows older than the window and goes with method = \"full_refresh\" only")
+                    }
+                    plan.truncate = on
+                }
                 tables[name] = plan
             }
         }

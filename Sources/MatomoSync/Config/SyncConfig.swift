@@ -40,12 +40,15 @@ public struct SourceConfig: Sendable {
 
 /// A table's sync method and frequency.
 public struct TablePlan: Sendable, Equatable {
-    public init(method: Method, every: Int) {
+    public init(method: Method, every: Int, truncate: Bool = false) {
         self.method = method
         self.every = every
+        self.truncate = truncate
     }
 
     public enum Method: String, Sendable { case incremental, fullRefresh = "full_refresh" }
     public var method: Method
     public var every: Int
+    /// With `full_refresh`: each refresh also deletes the rows older than its window (`truncate = true`).
+    public var truncate: Bool
 }

@@ -12,6 +12,7 @@ extension SyncEngine {
         let window = AggregatePlanner.window(today: today, cursor: cursor, backfillDays: options.backfillDays,
                                              fullRefresh: false, siteCreated: created)
         run.report.days = window
+        noteRefreshWindow(&run, first: window.first)
         progress.report(.tableStarted(run.spec.name, siteId: siteId, daysTotal: window.count))
         let chunks = AggregatePlanner.chunks(window, acceptsDateRange: run.spec.acceptsDateRange,
                                              rangeDays: options.rangeDays, bulkDays: options.bulkDays)
@@ -42,7 +43,7 @@ extension SyncEngine {
             }
             let missing = chunk.days.filter { !answered.contains($0) }
             if !missing.isEmpty {
-                throw MatomoError.unexpectedAnswer(method: run.spec.method, detail: "no answer for \(missing.count) day(s), first \(missing[0])")
+                throw MatomoError.unexpectedAnswer(method: run.spec.method, detail: "no answer for \(counted(missing.count, "day")), first \(missing[0])")
             }
             run.state.cursor = chunk.last.description
             try await commit(&run, rows: rows, replace: .days(chunk.days.map(\.description)))

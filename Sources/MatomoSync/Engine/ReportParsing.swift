@@ -90,7 +90,7 @@ public enum ReportParsing {
                 }
             }
             guard out.count == days.count else {
-                throw MatomoError.unexpectedAnswer(method: "API.getBulkRequest", detail: "\(out.count) answers for \(days.count) requests")
+                throw MatomoError.unexpectedAnswer(method: "API.getBulkRequest", detail: "\(counted(out.count, "answer")) for \(counted(days.count, "request"))")
             }
             return out
         } catch let error as JSONReadError {

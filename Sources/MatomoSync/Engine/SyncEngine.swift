@@ -85,6 +85,8 @@ public final class SyncEngine: Sendable {
         let physical = key.physicalTable
         var report = TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: physical)
         var state = TableState()
+        // Outside the `do`, so a table that fails still reports the rows it committed.
+        var run: TableRun?
         do {
             let stored = try await warehouse.loadState(key)
             state = stored ?? TableState()
@@ -95,35 +97,46 @@ public final class SyncEngine: Sendable {
                 try await warehouse.dropTable(stagingTableName(physical))
                 state.phase = .fullRefresh
                 state.cursor = nil
+                // Set by the table's walk to its window's first day, unless all rows are to go.
+                state.refreshFrom = options.truncate ? TableState.replaceAll : nil
                 staged = true
+            } else if staged, options.truncate {
+                // Resumed with --truncate: asked for explicitly, so the whole table is replaced.
+                state.refreshFrom = TableState.replaceAll
             }
             report.fullRefresh = staged || options.fullRefresh
-            var run = TableRun(spec: spec, key: key, site: site,
-                               target: staged ? stagingTableName(physical) : physical,
-                               staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),
-                               syncedAt: Timestamps.iso(options.now()))
+            run = TableRun(spec: spec, key: key, site: site,
+                           target: staged ? stagingTableName(physical) : physical,
+                           staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),
+                           syncedAt: Timestamps.iso(options.now()))
             switch spec.kind {
-            case .visitLog: try await syncVisits(&run)
-            case .dailyMetrics, .dailyRows: try await syncAggregate(&run)
+            case .visitLog: try await syncVisits(&run!)
+            case .dailyMetrics, .dailyRows: try await syncAggregate(&run!)
             }
-            run.state.lastSuccessAt = Timestamps.iso(options.now())
-            run.state.lastError = nil
-            run.state.lastErrorAt = nil
-            run.state.failures = 0
+            run!.state.lastSuccessAt = Timestamps.iso(options.now())
+            run!.state.lastError = nil
+            run!.state.lastErrorAt = nil
+            run!.state.failures = 0
             if let every = options.every {
-                run.state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: 0))
+                run!.state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: 0))
             }
-            if run.staged {
-                run.state.phase = .incremental
-                try await warehouse.promote(staging: run.target, into: physical, mergeKey: spec.mergeKey,
-                                            declaredColumns: spec.knownColumns, siteId: siteId, stateKey: key, state: run.state)
+            if run!.staged {
+                let from = run!.state.refreshFrom
+                run!.state.phase = .incremental
+                run!.state.refreshFrom = nil
+                try await warehouse.promote(staging: run!.target, into: physical, mergeKey: spec.mergeKey,
+                                            declaredColumns: spec.knownColumns, siteId: siteId,
+                                            replacingFrom: from == TableState.replaceAll ? nil : from,
+                                            stateKey: key, state: run!.state)
+                run!.report.replaced = from == TableState.replaceAll ? .all : from.map { .from($0) }
             } else {
-                try await warehouse.saveState(key, run.state)
+                try await warehouse.saveState(key, run!.state)
             }
-            report = run.report
-            state = run.state
+            report = run!.report
+            state = run!.state
         } catch {
             let message = Self.describe(error)
+            if let run { report = run.report }
             report.error = message
             await recordFailure(message, key: key, fallback: state)
         }
@@ -163,6 +176,12 @@ public final class SyncEngine: Sendable {
             state.failures += 1
             try? await warehouse.saveState(StateKey(instance: instance, siteId: row.siteId, table: table, tablePrefix: tablePrefix), state)
         }
+    }
+
+    /// A full refresh replaces the window's days: the first walk of its staging table records where
+    /// the window starts (a resumed walk keeps what was recorded).
+    func noteRefreshWindow(_ run: inout TableRun, first: LocalDay) {
+        if run.staged, run.state.refreshFrom == nil { run.state.refreshFrom = first.description }
     }
 
     /// One commit: rows and the state that covers them.

@@ -4,6 +4,9 @@ import Foundation
 public struct SyncOptions: Sendable {
     public var tables: [TableName] = TableName.allCases
     public var fullRefresh = false
+    /// With `fullRefresh`: the completed refresh replaces all of the site's rows, deleting those older
+    /// than the window too. Without it only the window's days are replaced and older rows stay.
+    public var truncate = false
     /// How far the first sync (or a full refresh) reaches back.
     public var backfillDays = 365
     /// Visits per Live API page; about 4 MB of JSON per 1,000.
@@ -55,6 +58,9 @@ public struct SyncOptions: Sendable {
         guard !tables.isEmpty else { throw SyncError.invalidInput("no table to sync") }
         guard Self.isValidTablePrefix(tablePrefix) else {
             throw SyncError.invalidInput("--table-prefix may hold only lowercase letters, digits and _ ([a-z0-9_], at most 30), got '\(tablePrefix)'")
+        }
+        guard !truncate || fullRefresh else {
+            throw SyncError.invalidInput("--truncate deletes the rows older than the window and goes with --full-refresh only")
         }
         guard rangeDays >= 1, bulkDays >= 1, pagesPerSegment >= 1 else {
             throw SyncError.invalidInput("range days, bulk days and pages per segment must be at least 1")

@@ -29,12 +29,19 @@ public struct TableReport: Sendable {
     public var days: DayRange?
     public var seconds: Double = 0
     public var fullRefresh = false
+    /// What a completed full refresh replaced: the rows from a day on (older ones kept), or all of them.
+    public var replaced: Replaced?
     /// Set when the table failed; the other tables still ran.
     public var error: String?
     /// Visits not stored yet because they are under an hour old.
     public var deferredVisits = 0
 
     public var succeeded: Bool { error == nil }
+
+    public enum Replaced: Sendable, Equatable {
+        case from(String)
+        case all
+    }
 }
 
 /// The outcome of a sync run.

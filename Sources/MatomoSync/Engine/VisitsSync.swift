@@ -74,6 +74,7 @@ extension SyncEngine {
         let firstDay = VisitPlanner.startDay(cursor: stored, zone: zone, today: today, backfillDays: options.backfillDays, siteCreated: created)
         let window = DayRange(firstDay, max(firstDay, LocalDay.containing(epochSeconds: cutoff, in: zone)))
         run.report.days = window
+        noteRefreshWindow(&run, first: window.first)
         progress.report(.tableStarted(.visits, siteId: siteId, daysTotal: window.count))
         return (zone, cutoff, stored, window)
     }

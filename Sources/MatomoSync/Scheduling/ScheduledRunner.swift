@@ -170,6 +170,7 @@ public final class ScheduledRunner: Sendable {
         options.tablePrefix = source.tablePrefix
         if let pageSize { options.pageSize = pageSize }
         options.fullRefresh = job.plan.method == .fullRefresh
+        options.truncate = options.fullRefresh && job.plan.truncate
         options.every = job.plan.every
         options.now = now
         options.stopRequested = stopRequested

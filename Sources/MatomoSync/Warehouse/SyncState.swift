@@ -32,9 +32,17 @@ public struct TableState: Sendable, Equatable {
     public var nextRunAt: String?
     /// Failed runs in a row; the scheduler backs off on them.
     public var failures: Int = 0
+    /// During a full refresh: the first day (`YYYY-MM-DD`) whose rows the staged ones replace when
+    /// the refresh completes (older rows are kept), or `replaceAll` when `--truncate` asked for the
+    /// site's whole table to be replaced. Saved so a killed refresh resumes with the same window.
+    public var refreshFrom: String?
+
+    /// `refreshFrom` of a full refresh that replaces every row of the site (`--truncate`).
+    public static let replaceAll = "all"
 
     public init(cursor: String? = nil, phase: Phase = .incremental, lastSuccessAt: String? = nil,
-                lastError: String? = nil, lastErrorAt: String? = nil, nextRunAt: String? = nil, failures: Int = 0) {
+                lastError: String? = nil, lastErrorAt: String? = nil, nextRunAt: String? = nil, failures: Int = 0,
+                refreshFrom: String? = nil) {
         self.cursor = cursor
         self.phase = phase
         self.lastSuccessAt = lastSuccessAt
@@ -42,6 +50,7 @@ public struct TableState: Sendable, Equatable {
         self.lastErrorAt = lastErrorAt
         self.nextRunAt = nextRunAt
         self.failures = failures
+        self.refreshFrom = refreshFrom
     }
 }
 

@@ -51,11 +51,17 @@ public protocol Warehouse: Sendable {
     func saveState(_ key: StateKey, _ state: TableState) async throws
     /// Drops a table if it exists (a staging table left by an abandoned full refresh).
     func dropTable(_ table: String) async throws
-    /// Replaces the site's rows of `table` with the staging table's rows, drops the staging table and
-    /// saves the state, in one transaction: a full refresh becomes visible only once complete.
+    /// Replaces the site's rows of `table` dated `firstDay` or later (all of the site's rows when nil)
+    /// with the staging table's rows, drops the staging table and saves the state, in one transaction:
+    /// a full refresh becomes visible only once complete, and rows older than its window stay.
     func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
-                 siteId: Int, stateKey: StateKey, state: TableState) async throws
+                 siteId: Int, replacingFrom firstDay: String?, stateKey: StateKey, state: TableState) async throws
     func status() async throws -> [TableStatus]
+    /// Every table a reader of the warehouse sees (on ClickHouse the views, not their storage), so a
+    /// command that must not write into someone's data can tell an empty warehouse from a used one.
+    func tableNames() async throws -> [String]
+    /// Creates an empty table with these columns unless it exists (a marker such as the demo's).
+    func createTable(_ table: String, columns: [Column], key: [String]) async throws
     /// Runs SQL read-only.
     func query(_ sql: String) async throws -> QueryResult
     func close() async throws

@@ -29,7 +29,9 @@ struct CLIProcess {
     let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-sync-out-\(UUID().uuidString)")
     let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-sync-err-\(UUID().uuidString)")
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// `closedOutput`: stdout and stderr are pipes whose reading end is closed as soon as the child
+    /// starts, as `| head -1` does: every write of the child meets EPIPE.
+    init(_ arguments: [String], environment: [String: String] = [:], closedOutput: Bool = false) throws {
         guard let binary = Self.binary else {
             throw CLIMissing()
         }
@@ -43,15 +45,30 @@ struct CLIProcess {
         process.environment = env
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
         process.standardInput = FileHandle.nullDevice
+        guard closedOutput else {
+            process.standardOutput = try FileHandle(forWritingTo: outURL)
+            process.standardError = try FileHandle(forWritingTo: errURL)
+            try process.run()
+            return
+        }
+        // The reading ends are closed before the child exists, so not even its first write lands.
+        var writers: [FileHandle] = []
+        for _ in 0..<2 {
+            var fds: [Int32] = [0, 0]
+            guard pipe(&fds) == 0 else { throw CLIMissing() }
+            close(fds[0])
+            writers.append(FileHandle(fileDescriptor: fds[1], closeOnDealloc: true))
+        }
+        process.standardOutput = writers[0]
+        process.standardError = writers[1]
         try process.run()
+        for w in writers { try? w.close() }
     }
 
     /// Runs to the end.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        try await CLIProcess(arguments, environment: environment).wait()
+    static func run(_ arguments: [String], environment: [String: String] = [:], closedOutput: Bool = false) async throws -> Result {
+        try await CLIProcess(arguments, environment: environment, closedOutput: closedOutput).wait()
     }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }

@@ -46,7 +46,7 @@ public actor ClickHouseWarehouse: Warehouse {
         Column("instance_url", .text), Column("site_id", .integer), Column("table_name", .text),
         Column("cursor", .text), Column("phase", .text), Column("last_success_at", .text),
         Column("last_error", .text), Column("last_error_at", .text), Column("updated_at", .text),
-        Column("next_run_at", .text), Column("failures", .integer),
+        Column("next_run_at", .text), Column("failures", .integer), Column("refresh_from", .text),
     ]
     static let stateKey = ["instance_url", "site_id", "table_name"]
 
@@ -60,7 +60,7 @@ public actor ClickHouseWarehouse: Warehouse {
     public func loadState(_ key: StateKey) async throws -> TableState? {
         guard try await exists(Self.storage(stateTableName)) else { return nil }
         let result = try await select("""
-            SELECT cursor, phase, last_success_at, last_error, last_error_at, next_run_at, failures
+            SELECT cursor, phase, last_success_at, last_error, last_error_at, next_run_at, failures, refresh_from
             FROM \(chName(Self.storage(stateTableName))) FINAL
             WHERE instance_url = \(chString(key.instance)) AND site_id = \(key.siteId) AND table_name = \(chString(key.physicalTable))
             """)
@@ -89,7 +89,7 @@ public actor ClickHouseWarehouse: Warehouse {
             .text(key.instance), .int(Int64(key.siteId)), .text(key.physicalTable),
             s.cursor.map(Cell.text) ?? .null, .text(s.phase.rawValue), s.lastSuccessAt.map(Cell.text) ?? .null,
             s.lastError.map(Cell.text) ?? .null, s.lastErrorAt.map(Cell.text) ?? .null, .text(Timestamps.now()),
-            s.nextRunAt.map(Cell.text) ?? .null, .int(Int64(s.failures)),
+            s.nextRunAt.map(Cell.text) ?? .null, .int(Int64(s.failures)), s.refreshFrom.map(Cell.text) ?? .null,
         ]
         try await insert(Self.storage(stateTableName), columns: Self.stateColumns.map(\.name), rows: [row], info: info, version: nextVersion())
     }
@@ -102,7 +102,7 @@ public actor ClickHouseWarehouse: Warehouse {
     }
 
     public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
-                        siteId: Int, stateKey: StateKey, state: TableState) async throws {
+                        siteId: Int, replacingFrom firstDay: String?, stateKey: StateKey, state: TableState) async throws {
         try checkLockHeld()
         guard let source = try await describe(Self.storage(staging)) else {
             throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
@@ -124,17 +124,35 @@ public actor ClickHouseWarehouse: Warehouse {
             INSERT INTO \(chName(Self.storage(table))) (\(names.map(chName).joined(separator: ", ")), `_version`)
             SELECT \(values.joined(separator: ", ")), toUInt64(\(version)) FROM \(chName(Self.storage(staging))) FINAL
             """)
-        try await deleteOlder(Self.storage(table), version: version, where: "`_site_id` = \(siteId)")
+        let window = firstDay.map { " AND `_date` >= toDate(\(chString($0)))" } ?? ""
+        try await deleteOlder(Self.storage(table), version: version, where: "`_site_id` = \(siteId)" + window)
         try await saveState(stateKey, state)
         // Dropped last: until the state says the refresh is done, a rerun promotes again.
         try await dropTable(staging)
+    }
+
+    public func tableNames() async throws -> [String] {
+        // Outside the database, which may not exist yet (a new warehouse is an empty one).
+        let r = try ClickHouseTypes.result(try await http.run(
+            "SELECT name FROM system.tables WHERE database = \(chString(http.database)) ORDER BY name\nFORMAT JSONCompact", inDatabase: false))
+        // A table's rows live in `_raw_<table>` behind a view of the table's name: list each once.
+        let names = r.rows.compactMap { row -> String? in
+            guard case .text(let name)? = row.first else { return nil }
+            return name.hasPrefix("_raw_") ? String(name.dropFirst("_raw_".count)) : name
+        }
+        return Array(Set(names)).sorted()
+    }
+
+    public func createTable(_ table: String, columns: [Column], key: [String]) async throws {
+        try await http.run("CREATE DATABASE IF NOT EXISTS \(chName(http.database))", inDatabase: false)
+        _ = try await ensureTable(table, columns: columns, mergeKey: key)
     }
 
     public func status() async throws -> [TableStatus] {
         guard try await exists(Self.storage(stateTableName)) else { return [] }
         let result = try await select("""
             SELECT cursor, phase, last_success_at, last_error, last_error_at, instance_url, site_id, table_name,
-                next_run_at, failures
+                next_run_at, failures, refresh_from
             FROM \(chName(Self.storage(stateTableName))) FINAL ORDER BY instance_url, site_id, table_name
             """)
         var out: [TableStatus] = []

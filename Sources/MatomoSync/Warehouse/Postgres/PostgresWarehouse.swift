@@ -56,6 +56,7 @@ public actor PostgresWarehouse: Warehouse {
                         last_error_at TEXT,
                         next_run_at TEXT,
                         failures BIGINT NOT NULL DEFAULT 0,
+                        refresh_from TEXT,
                         updated_at TEXT NOT NULL,
                         PRIMARY KEY (instance_url, site_id, table_name)
                     )
@@ -63,6 +64,7 @@ public actor PostgresWarehouse: Warehouse {
                 // State tables made before scheduling existed lack these columns.
                 try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS next_run_at TEXT")
                 try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS failures BIGINT NOT NULL DEFAULT 0")
+                try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS refresh_from TEXT")
             }
         }
     }
@@ -76,7 +78,7 @@ public actor PostgresWarehouse: Warehouse {
                 binds.append(Int64(key.siteId))
                 binds.append(key.physicalTable)
                 let rows = try await self.execute("""
-                    SELECT cursor, phase, last_success_at, last_error, last_error_at, next_run_at, failures FROM \(q(stateTableName))
+                    SELECT cursor, phase, last_success_at, last_error, last_error_at, next_run_at, failures, refresh_from FROM \(q(stateTableName))
                     WHERE instance_url = $1 AND site_id = $2 AND table_name = $3
                     """, binds)
                 return rows.first.map { ServerTypes.state(from: $0.map(PostgresTypes.cell)) }
@@ -119,7 +121,7 @@ public actor PostgresWarehouse: Warehouse {
     }
 
     public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
-                        siteId: Int, stateKey: StateKey, state: TableState) async throws {
+                        siteId: Int, replacingFrom firstDay: String?, stateKey: StateKey, state: TableState) async throws {
         try await serialized {
             try await self.transaction {
                 let stagingTypes = try await self.columnTypes(staging)
@@ -134,7 +136,13 @@ public actor PostgresWarehouse: Warehouse {
                 }
                 var binds = PostgresBindings()
                 binds.append(Int64(siteId))
-                try await self.execute("DELETE FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
+                if let firstDay {
+                    binds.append(firstDay)
+                    let date = types["_date"] == .date ? "\(q("_date")) >= $2::DATE" : "\(q("_date"))::TEXT >= $2"
+                    try await self.execute("DELETE FROM \(q(table)) WHERE \(q("_site_id")) = $1 AND \(date)", binds)
+                } else {
+                    try await self.execute("DELETE FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
+                }
                 let names = stagingColumns.map { q($0.name) }.joined(separator: ", ")
                 let values = stagingColumns.map { "\(q($0.name))::\(PostgresTypes.sqlType(types[$0.name]!))" }.joined(separator: ", ")
                 try await self.execute("INSERT INTO \(q(table)) (\(names)) SELECT \(values) FROM \(q(staging))")
@@ -145,13 +153,29 @@ public actor PostgresWarehouse: Warehouse {
         }
     }
 
+    public func tableNames() async throws -> [String] {
+        try await serialized {
+            try await self.guarded {
+                try await self.execute("""
+                    SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1
+                    """).map { try $0.decode(String.self) }
+            }
+        }
+    }
+
+    public func createTable(_ table: String, columns: [Column], key: [String]) async throws {
+        _ = try await serialized {
+            try await self.transaction { try await self.ensureTable(table, columns: columns, mergeKey: key) }
+        }
+    }
+
     public func status() async throws -> [TableStatus] {
         try await serialized {
             try await self.guarded {
                 guard try await self.tableExists(stateTableName) else { return [] }
                 let rows = try await self.execute("""
                     SELECT cursor, phase, last_success_at, last_error, last_error_at, instance_url, site_id, table_name,
-                        next_run_at, failures
+                        next_run_at, failures, refresh_from
                     FROM \(q(stateTableName)) ORDER BY instance_url, site_id, table_name
                     """)
                 var out: [TableStatus] = []
@@ -385,15 +409,17 @@ public actor PostgresWarehouse: Warehouse {
         binds.append(s.lastErrorAt)
         binds.append(s.nextRunAt)
         binds.append(Int64(s.failures))
+        binds.append(s.refreshFrom)
         binds.append(Timestamps.now())
         try await execute("""
             INSERT INTO \(q(stateTableName)) (instance_url, site_id, table_name, cursor, phase, last_success_at, last_error,
-                last_error_at, next_run_at, failures, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                last_error_at, next_run_at, failures, refresh_from, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (instance_url, site_id, table_name) DO UPDATE SET
                 cursor = EXCLUDED.cursor, phase = EXCLUDED.phase, last_success_at = EXCLUDED.last_success_at,
                 last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at,
-                next_run_at = EXCLUDED.next_run_at, failures = EXCLUDED.failures, updated_at = EXCLUDED.updated_at
+                next_run_at = EXCLUDED.next_run_at, failures = EXCLUDED.failures, refresh_from = EXCLUDED.refresh_from,
+                updated_at = EXCLUDED.updated_at
             """, binds)
     }
 }

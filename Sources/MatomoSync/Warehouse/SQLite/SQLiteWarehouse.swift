@@ -65,17 +65,21 @@ public final class SQLiteWarehouse: Warehouse {
                     last_error_at TEXT,
                     next_run_at TEXT,
                     failures INTEGER NOT NULL DEFAULT 0,
+                    refresh_from TEXT,
                     updated_at TEXT NOT NULL,
                     PRIMARY KEY (instance_url, site_id, table_name)
                 )
                 """)
-            // Warehouses made before scheduling existed lack these columns.
+            // Warehouses made before scheduling (or window-only full refreshes) existed lack these columns.
             let have = Set(try db.columns(in: stateTableName).map(\.name))
             if !have.contains("next_run_at") {
                 try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN next_run_at TEXT")
             }
             if !have.contains("failures") {
                 try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
+            }
+            if !have.contains("refresh_from") {
+                try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN refresh_from TEXT")
             }
         }
     }
@@ -117,19 +121,33 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
-                        siteId: Int, stateKey: StateKey, state: TableState) async throws {
+                        siteId: Int, replacingFrom firstDay: String?, stateKey: StateKey, state: TableState) async throws {
         try await write { db in
             guard try db.tableExists(staging) else {
                 throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
             }
             let stagingColumns = try db.columns(in: staging).map { Column($0.name, Self.columnType($0.type)) }
             try self.ensureTable(db, table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
-            try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ?", arguments: [siteId])
+            if let firstDay {
+                try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ? AND _date >= ?", arguments: [siteId, firstDay])
+            } else {
+                try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ?", arguments: [siteId])
+            }
             let names = stagingColumns.map { q($0.name) }.joined(separator: ", ")
             try db.execute(sql: "INSERT INTO \(q(table)) (\(names)) SELECT \(names) FROM \(q(staging))")
             try db.execute(sql: "DROP TABLE \(q(staging))")
             try self.saveState(db, stateKey, state)
         }
+    }
+
+    public func tableNames() async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+    }
+
+    public func createTable(_ table: String, columns: [Column], key: [String]) async throws {
+        try await write { db in try self.ensureTable(db, table, columns: columns, mergeKey: key) }
     }
 
     public func status() async throws -> [TableStatus] {
@@ -294,14 +312,15 @@ public final class SQLiteWarehouse: Warehouse {
     private func saveState(_ db: Database, _ key: StateKey, _ s: TableState) throws {
         try db.execute(sql: """
             INSERT INTO \(q(stateTableName)) (instance_url, site_id, table_name, cursor, phase, last_success_at, last_error,
-                last_error_at, next_run_at, failures, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                last_error_at, next_run_at, failures, refresh_from, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (instance_url, site_id, table_name) DO UPDATE SET
                 cursor = excluded.cursor, phase = excluded.phase, last_success_at = excluded.last_success_at,
                 last_error = excluded.last_error, last_error_at = excluded.last_error_at,
-                next_run_at = excluded.next_run_at, failures = excluded.failures, updated_at = excluded.updated_at
+                next_run_at = excluded.next_run_at, failures = excluded.failures, refresh_from = excluded.refresh_from,
+                updated_at = excluded.updated_at
             """, arguments: [key.instance, key.siteId, key.physicalTable, s.cursor, s.phase.rawValue,
-                             s.lastSuccessAt, s.lastError, s.lastErrorAt, s.nextRunAt, s.failures, Timestamps.now()])
+                             s.lastSuccessAt, s.lastError, s.lastErrorAt, s.nextRunAt, s.failures, s.refreshFrom, Timestamps.now()])
     }
 
     // MARK: Helpers
@@ -341,7 +360,7 @@ public final class SQLiteWarehouse: Warehouse {
     static func state(from row: Row) -> TableState {
         TableState(cursor: row["cursor"], phase: TableState.Phase(rawValue: row["phase"] ?? "") ?? .incremental,
                    lastSuccessAt: row["last_success_at"], lastError: row["last_error"], lastErrorAt: row["last_error_at"],
-                   nextRunAt: row["next_run_at"], failures: row["failures"] ?? 0)
+                   nextRunAt: row["next_run_at"], failures: row["failures"] ?? 0, refreshFrom: row["refresh_from"])
     }
 
     static func sqlType(_ type: ColumnType) -> String {
