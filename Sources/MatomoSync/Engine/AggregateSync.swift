@@ -32,6 +32,8 @@ extension SyncEngine {
                         throw MatomoError.unexpectedAnswer(method: run.spec.method, detail: "rows where one metrics object per day was expected")
                     }
                     for row in list { rows.append(run.shaper.shape(row, siteId: siteId, date: date, syncedAt: run.syncedAt)) }
+                case .value:
+                    throw MatomoError.unexpectedAnswer(method: run.spec.method, detail: "a bare value where a day's report was expected")
                 case .empty:
                     // Matomo answers zeros for one empty day and `[]` inside a multi-day answer;
                     // store the zeros either way so each day has its row.
