@@ -90,6 +90,11 @@ let package = Package(
             name: "MatomoSyncTests",
             dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI", .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
+        // Tests against a real Matomo (scripts/conformance.sh provides one); skipped without MATOMO_CONFORMANCE_URL.
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

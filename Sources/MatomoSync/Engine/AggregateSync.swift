@@ -3,7 +3,9 @@ import MatomoAPI
 
 extension SyncEngine {
     /// Pulls a report for every day of the window in few requests, each chunk committed with its days
-    /// replaced and the cursor moved to the chunk's last day.
+    /// replaced and the cursor moved to the chunk's last day. Chunks are independent requests: several
+    /// are in flight at once (the client's concurrency), and they are committed strictly in order, so the
+    /// cursor only moves forward.
     func syncAggregate(_ run: inout TableRun) async throws {
         let zone = run.site.timeZone
         let today = LocalDay.containing(options.now(), in: zone)
@@ -16,9 +18,14 @@ extension SyncEngine {
         let chunks = AggregatePlanner.chunks(window, acceptsDateRange: run.spec.acceptsDateRange,
                                              rangeDays: options.rangeDays, bulkDays: options.bulkDays)
         var done = 0
-        for chunk in chunks {
+        let ahead = options.overlapTables ? max(1, client.configuration.maxConcurrentRequests) : 1
+        var pipeline = OrderedFetches<DayRange, [(LocalDay, DayReport)]>(jobs: chunks, ahead: ahead) { [self, spec = run.spec] chunk in
+            try await self.fetch(spec, chunk)
+        }
+        defer { pipeline.cancelAll() }
+        while true {
             try checkStop()
-            let reports = try await fetch(run.spec, chunk)
+            guard let (chunk, reports) = try await pipeline.next() else { break }
             run.report.requests += 1
             var rows: [[Cell]] = []
             let answered = Set(reports.map(\.0))

@@ -12,6 +12,7 @@ public final class SyncEngine: Sendable {
     public let options: SyncOptions
     let progress: any SyncProgress
     let logger: Logger
+    let writes = WriteGate()
 
     public init(client: MatomoClient, warehouse: any Warehouse, siteId: Int, options: SyncOptions,
                 progress: any SyncProgress = SilentProgress(), logger: Logger = Logger(label: "matomo-sync")) {
@@ -32,11 +33,7 @@ public final class SyncEngine: Sendable {
         try await warehouse.lockForSync()
         return try await withCleanup {
             let site = try await client.site(id: siteId)
-            var reports: [TableReport] = []
-            for table in options.tables {
-                try checkStop()
-                reports.append(await runTable(table, site: site))
-            }
+            let reports = try await runLanes(site: site)
             try checkStop()
             return SyncReport(tables: reports)
         } cleanup: {
@@ -67,7 +64,7 @@ public final class SyncEngine: Sendable {
         let syncedAt: String
     }
 
-    private func runTable(_ table: TableName, site: SiteInfo) async -> TableReport {
+    func runTable(_ table: TableName, site: SiteInfo) async -> TableReport {
         let started = Date()
         let spec = TableSpec.spec(for: table)
         let key = StateKey(instance: client.instance.endpoint, siteId: siteId, table: table, tablePrefix: options.tablePrefix)
@@ -75,13 +72,13 @@ public final class SyncEngine: Sendable {
         var report = TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: physical)
         var state = TableState()
         do {
-            let stored = try await warehouse.loadState(key)
+            let stored = try await writes.run { try await warehouse.loadState(key) }
             state = stored ?? TableState()
             // A full refresh fills a staging table and swaps it in only when complete; one left
             // unfinished by a killed run is resumed rather than restarted.
             var staged = stored?.phase == .fullRefresh
             if options.fullRefresh, stored != nil, !staged {
-                try await warehouse.dropTable(stagingTableName(physical))
+                try await writes.run { try await warehouse.dropTable(stagingTableName(physical)) }
                 state.phase = .fullRefresh
                 state.cursor = nil
                 staged = true
@@ -104,10 +101,14 @@ public final class SyncEngine: Sendable {
             }
             if run.staged {
                 run.state.phase = .incremental
-                try await warehouse.promote(staging: run.target, into: physical, mergeKey: spec.mergeKey,
-                                            declaredColumns: spec.knownColumns, siteId: siteId, stateKey: key, state: run.state)
+                let finished = run
+                try await writes.run {
+                    try await warehouse.promote(staging: finished.target, into: physical, mergeKey: spec.mergeKey,
+                                                declaredColumns: spec.knownColumns, siteId: siteId, stateKey: key, state: finished.state)
+                }
             } else {
-                try await warehouse.saveState(key, run.state)
+                let finished = run.state
+                try await writes.run { try await warehouse.saveState(key, finished) }
             }
             report = run.report
             state = run.state
@@ -115,14 +116,15 @@ public final class SyncEngine: Sendable {
             let message = Self.describe(error)
             report.error = message
             // Keep the committed cursor; record the failure for `status` and the scheduler's backoff.
-            var latest = (try? await warehouse.loadState(key)) ?? nil ?? state
+            var latest = (try? await writes.run { try await warehouse.loadState(key) }) ?? nil ?? state
             latest.lastError = message
             latest.lastErrorAt = Timestamps.iso(options.now())
             latest.failures += 1
             if let every = options.every {
                 latest.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: latest.failures))
             }
-            try? await warehouse.saveState(key, latest)
+            let failed = latest
+            try? await writes.run { try await warehouse.saveState(key, failed) }
         }
         report.seconds = Date().timeIntervalSince(started)
         progress.report(.tableFinished(report))
@@ -133,7 +135,7 @@ public final class SyncEngine: Sendable {
     func commit(_ run: inout TableRun, rows: [[Cell]], replace: ReplaceScope) async throws {
         let write = TableWrite(table: run.target, mergeKey: run.spec.mergeKey, declaredColumns: run.spec.knownColumns,
                                batch: run.shaper.batch(rows), replace: replace, stateKey: run.key, state: run.state)
-        try await warehouse.commit(write)
+        try await writes.run { try await warehouse.commit(write) }
         run.report.rows += rows.count
     }
 
