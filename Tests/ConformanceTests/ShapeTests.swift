@@ -34,7 +34,7 @@ import Testing
             differences += compare(key, real: a, fake: b)
         }
         print("shape check: \(order.count) request shapes sent by matomo-sync, compared:\n  " + order.joined(separator: "\n  "))
-        #expect(differences.isEmpty, "\(differences.count) differences:\n" + differences.joined(separator: "\n"))
+        #expect(differences.isEmpty, "\(differences.count) differences:\n\(differences.joined(separator: "\n"))")
     }
 
     /// Layouts the project relies on, asked directly: one and two `showColumns`, single and several
@@ -84,7 +84,7 @@ import Testing
         let (a, b) = try await world.both([("module", "API"), ("method", "API.getBulkRequest"), ("format", "JSON")],
                                           body: bulk + [("token_auth", real.token)])
         differences += compare("API.getBulkRequest with inline errors", real: a, fake: b)
-        #expect(differences.isEmpty, "\(differences.count) differences:\n" + differences.joined(separator: "\n"))
+        #expect(differences.isEmpty, "\(differences.count) differences:\n\(differences.joined(separator: "\n"))")
     }
 
     /// Error answers: the same status and the same body, byte for byte.
@@ -116,7 +116,7 @@ import Testing
             if a.status != b.status { differences.append("\(name): HTTP \(a.status) real, \(b.status) fake") }
             if a.text != b.text { differences.append("\(name): body\n    real: \(a.text.prefix(300))\n    fake: \(b.text.prefix(300))") }
         }
-        #expect(differences.isEmpty, "\(differences.count) differences:\n" + differences.joined(separator: "\n"))
+        #expect(differences.isEmpty, "\(differences.count) differences:\n\(differences.joined(separator: "\n"))")
     }
 
     private func compare(_ name: String, real: RawAnswer, fake: RawAnswer) -> [String] {

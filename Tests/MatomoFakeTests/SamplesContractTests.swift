@@ -95,7 +95,7 @@ import Testing
             }
             let differences = shapeDifferences(real: try AnswerShape.of(json: sample.answer), fake: try AnswerShape.of(json: Array(answer.body)),
                                                optionalKeys: Self.dataDependentKeys)
-            #expect(differences.isEmpty, "\(differences.count) differences:\n" + differences.joined(separator: "\n"))
+            #expect(differences.isEmpty, "\(differences.count) differences:\n\(differences.joined(separator: "\n"))")
         }
     }
 }

@@ -1,3 +1,4 @@
+import MatomoAPI
 import Synchronization
 
 /// The tables of one run, in lanes that run side by side: the visit log in one, the report tables one
