@@ -3,12 +3,14 @@ import Foundation
 // Answer shapes, for checking the fake against real Matomo answers (tests/conformance): the fake's
 // own promise is that a client cannot tell its answers from a real server's by their layout.
 
-/// The shape of a JSON answer, data left out: what a client's parser depends on. Numbers and numeric
-/// strings are one kind (real Matomo sends the same metric either way, by report and version); an
+/// The shape of a JSON answer, data left out: what a client's parser depends on. A number and a
+/// numeric string are compatible (real Matomo sends the same metric either way, by report and
+/// version), and so are a numeric string and a string (an id that happens to be all digits); an
 /// object keyed by dates or site ids is a keyed layout whose values share one shape; the rows of an
 /// array share one shape (the union of their keys).
 public indirect enum AnswerShape: Equatable, CustomStringConvertible {
     case number
+    case numericString
     case string
     case bool
     case null
@@ -21,6 +23,9 @@ public indirect enum AnswerShape: Equatable, CustomStringConvertible {
     case siteKeyed([String], AnswerShape)
     /// Keys are data, not layout (`goals` keyed by `idgoal=N`).
     case dataKeyed(AnswerShape)
+    /// Rows with a `type` field (a visit's `actionDetails`): one shape per type, since each type has
+    /// its own fields.
+    case typed([(String, AnswerShape)])
     /// Different kinds at one place: a day's report that is `[]` on empty days, an object otherwise.
     case oneOf([AnswerShape])
 
@@ -29,11 +34,13 @@ public indirect enum AnswerShape: Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .number: return "number"
+        case .numericString: return "numeric string"
         case .string: return "string"
         case .bool: return "bool"
         case .null: return "null"
         case .emptyArray: return "[]"
         case .list(let s): return "[\(s)]"
+        case .typed(let types): return "[" + types.map { "type=\($0.0): \($0.1)" }.joined(separator: " ; ") + "]"
         case .object(let fields): return "{" + fields.map { "\($0.0):\($0.1)" }.joined(separator: ",") + "}"
         case .dateKeyed(let keys, let s): return "{dates \(keys.first ?? "")..\(keys.last ?? "") (\(keys.count)): \(s)}"
         case .siteKeyed(let keys, let s): return "{sites \(keys.joined(separator: ",")): \(s)}"
@@ -45,12 +52,12 @@ public indirect enum AnswerShape: Equatable, CustomStringConvertible {
     /// What kind of value this is, for grouping in `oneOf`.
     public var kind: String {
         switch self {
-        case .number: return "number"
+        case .number, .numericString: return "number"
         case .string: return "string"
         case .bool: return "bool"
         case .null: return "null"
         case .emptyArray: return "[]"
-        case .list: return "list"
+        case .list, .typed: return "list"
         case .object, .dataKeyed: return "object"
         case .dateKeyed: return "dateKeyed"
         case .siteKeyed: return "siteKeyed"
@@ -67,9 +74,18 @@ public indirect enum AnswerShape: Equatable, CustomStringConvertible {
         case is BoolMarker: return .bool
         case is NSNumber: return .number
         case let s as String:
-            return Double(s) != nil ? .number : .string
+            return Double(s) != nil ? .numericString : .string
         case let a as [Any]:
             guard let first = a.first else { return .emptyArray }
+            let types = a.map { ($0 as? OrderedObject)?.fields.first { $0.0 == "type" }?.1 as? String }
+            if !types.contains(nil) {
+                var out: [(String, AnswerShape)] = []
+                for (type, element) in zip(types, a) {
+                    let shape = of(element)
+                    if let i = out.firstIndex(where: { $0.0 == type! }) { out[i].1 = merge(out[i].1, shape) } else { out.append((type!, shape)) }
+                }
+                return .typed(out)
+            }
             return .list(a.dropFirst().reduce(of(first)) { merge($0, of($1)) })
         case let o as OrderedObject:
             let keys = o.fields.map(\.0)
@@ -99,6 +115,14 @@ public indirect enum AnswerShape: Equatable, CustomStringConvertible {
     public static func merge(_ a: AnswerShape, _ b: AnswerShape) -> AnswerShape {
         switch (a, b) {
         case (.list(let x), .list(let y)): return .list(merge(x, y))
+        case (.typed(let x), .typed(let y)):
+            var out = x
+            for (t, v) in y {
+                if let i = out.firstIndex(where: { $0.0 == t }) { out[i].1 = merge(out[i].1, v) } else { out.append((t, v)) }
+            }
+            return .typed(out)
+        case (.numericString, .string), (.string, .numericString): return .string
+        case (.number, .numericString), (.numericString, .number): return .number
         case (.object(let x), .object(let y)):
             var fields = x
             for (k, v) in y {
@@ -143,6 +167,11 @@ public func shapeDifferences(real: AnswerShape, fake: AnswerShape, path: String 
             }
         }
         return out
+    case (.typed(let r), .typed(let f)):
+        // A type on one side only is data (no event in these visits); a shared type must agree.
+        return r.flatMap { t, shape in
+            f.first { $0.0 == t }.map { shapeDifferences(real: shape, fake: $0.1, path: path + "[type=\(t)]", optionalKeys: optionalKeys) } ?? []
+        }
     case (.list(let r), .list(let f)), (.dataKeyed(let r), .dataKeyed(let f)):
         return shapeDifferences(real: r, fake: f, path: path + "[]", optionalKeys: optionalKeys)
     case (.dateKeyed(let rk, let r), .dateKeyed(let fk, let f)), (.siteKeyed(let rk, let r), .siteKeyed(let fk, let f)):
@@ -152,15 +181,21 @@ public func shapeDifferences(real: AnswerShape, fake: AnswerShape, path: String 
     case (.oneOf(let r), .oneOf(let f)):
         var out: [String] = []
         for s in r { if let t = f.first(where: { $0.kind == s.kind }) { out += shapeDifferences(real: s, fake: t, path: path, optionalKeys: optionalKeys) } }
-        let rk = Set(r.map(\.kind)).subtracting(["[]"]), fk = Set(f.map(\.kind)).subtracting(["[]"])
+        let rk = Set(r.map(\.kind)).subtracting(["[]", "null"]), fk = Set(f.map(\.kind)).subtracting(["[]", "null"])
         if rk != fk { out.append("\(path): kinds \(rk.sorted()) real, \(fk.sorted()) fake") }
         return out
-    // A day (or row list) that is empty on one side only is data, not shape.
-    case (.oneOf(let r), _) where r.contains(where: { $0.kind == "[]" }) && r.count == 2:
-        return shapeDifferences(real: r.first { $0.kind != "[]" }!, fake: fake, path: path, optionalKeys: optionalKeys)
-    case (_, .oneOf(let f)) where f.contains(where: { $0.kind == "[]" }) && f.count == 2:
-        return shapeDifferences(real: real, fake: f.first { $0.kind != "[]" }!, path: path, optionalKeys: optionalKeys)
-    case (.emptyArray, .list), (.list, .emptyArray):
+    // A day (or row list) that is empty on one side only, a value that is null on one side only
+    // (a visit without a referrer URL): data, not shape.
+    case (.oneOf(let r), _) where r.filter({ !["[]", "null"].contains($0.kind) }).count <= 1:
+        guard let value = r.first(where: { !["[]", "null"].contains($0.kind) }) else { return [] }
+        return shapeDifferences(real: value, fake: fake, path: path, optionalKeys: optionalKeys)
+    case (_, .oneOf(let f)) where f.filter({ !["[]", "null"].contains($0.kind) }).count <= 1:
+        guard let value = f.first(where: { !["[]", "null"].contains($0.kind) }) else { return [] }
+        return shapeDifferences(real: real, fake: value, path: path, optionalKeys: optionalKeys)
+    case (.emptyArray, .list), (.list, .emptyArray), (.emptyArray, .typed), (.typed, .emptyArray), (.null, _), (_, .null):
+        return []
+    // The variations real Matomo itself shows.
+    case (.number, .numericString), (.numericString, .number), (.numericString, .string), (.string, .numericString):
         return []
     default:
         return real == fake ? [] : ["\(path): \(real) real, \(fake) fake"]

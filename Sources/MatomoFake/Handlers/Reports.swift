@@ -196,6 +196,8 @@ enum ReportsHandler {
         var referrerType = 0
         var code = ""
         var segment = ""
+        /// A social network's domain: Matomo adds `url` and `logo` to those rows.
+        var socialURL: String?
         var visits = 0, actions = 0, maxActions = 0, length = 0, bounces = 0, converted = 0
         var conversions = 0
         var revenue = 0.0
@@ -235,6 +237,7 @@ enum ReportsHandler {
             var r = Row(label: label)
             r.referrerType = typeID
             r.segment = segment
+            if v.referrerType == "social" { r.socialURL = Lookups.socialURL(v.referrerName, referrerUrl: v.referrerUrl) }
             return r
         })
     }
@@ -316,6 +319,10 @@ enum ReportsHandler {
                 w.key("segment"); w.string(row.segment)
                 w.key("logoHeight"); w.int(16)
             } else {
+                if let url = row.socialURL {
+                    w.key("url"); w.string(url)
+                    w.key("logo"); w.string("plugins/Morpheus/icons/dist/socials/\(url).png")
+                }
                 w.key("segment"); w.string(row.segment)
                 w.key("referer_type"); w.int(row.referrerType)
             }

@@ -57,9 +57,11 @@ struct ShapeWorld {
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "UTC")
             formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-            sites.append(FakeSite(id: id, name: object["name"] as? String ?? "Site \(id)", timezone: zone,
-                                  createdAt: formatter.date(from: created) ?? Date().addingTimeInterval(-400 * 86400),
-                                  mainUrl: object["main_url"] as? String ?? "https://example.org", currency: object["currency"] as? String ?? "USD"))
+            var site = FakeSite(id: id, name: object["name"] as? String ?? "Site \(id)", timezone: zone,
+                                createdAt: formatter.date(from: created) ?? Date().addingTimeInterval(-400 * 86400),
+                                mainUrl: object["main_url"] as? String ?? "https://example.org", currency: object["currency"] as? String ?? "USD")
+            site.ecommerce = "\(object["ecommerce"] ?? 0)" == "1"
+            sites.append(site)
         }
         let fake = FakeMatomo(configuration: FakeMatomoConfiguration(token: real.token, sites: sites))
         for id in [real.west, real.east] {
