@@ -124,9 +124,18 @@ public indirect enum AnswerShape: Equatable, CustomStringConvertible {
         case (.numericString, .string), (.string, .numericString): return .string
         case (.number, .numericString), (.numericString, .number): return .number
         case (.object(let x), .object(let y)):
+            // A key new to the union goes right after the key it follows in its own row, so the union's
+            // order does not depend on which rows come first.
             var fields = x
+            var previous = -1
             for (k, v) in y {
-                if let i = fields.firstIndex(where: { $0.0 == k }) { fields[i].1 = merge(fields[i].1, v) } else { fields.append((k, v)) }
+                if let i = fields.firstIndex(where: { $0.0 == k }) {
+                    fields[i].1 = merge(fields[i].1, v)
+                    previous = i
+                } else {
+                    fields.insert((k, v), at: previous + 1)
+                    previous += 1
+                }
             }
             return .object(fields)
         case (.dataKeyed(let x), .dataKeyed(let y)): return .dataKeyed(merge(x, y))
