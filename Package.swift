@@ -93,6 +93,11 @@ let package = Package(
             // Read from the source tree by path (Support/Fixtures.swift), not bundled as resources.
             exclude: ["Fixtures"]
         ),
+        // Tests against a real Matomo (scripts/conformance.sh provides one); skipped without MATOMO_CONFORMANCE_URL.
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,6 +9,9 @@ public struct FakeSite: Sendable {
     public var createdAt: Date
     public var mainUrl: String
     public var currency: String
+    /// An ecommerce site: Live visits carry its order and abandoned-cart totals (Matomo adds those
+    /// fields on ecommerce sites only). The fake tracks no orders, so they are zeros.
+    public var ecommerce = false
 
     public init(id: Int, name: String, timezone: String, createdAt: Date) {
         self.init(id: id, name: name, timezone: timezone, createdAt: createdAt,

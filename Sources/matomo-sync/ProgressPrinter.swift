@@ -4,15 +4,24 @@ import MatomoAPI
 import MatomoSync
 import Synchronization
 
-/// Prints sync progress. On a terminal: a console-kit progress bar per table (days done, rows), then
-/// a summary line. Elsewhere (cron, systemd, containers): one line per table run on stderr, as text or
+/// Prints sync progress. On a terminal: one console-kit progress bar for the tables running (the visit
+/// log and the report tables run side by side; two bars would redraw over each other), titled with
+/// each one's days done and rows, and each table's line once the bar is done. Elsewhere (cron, systemd, containers): one line per table run on stderr, as text or
 /// JSON lines.
 final class ProgressPrinter: SyncProgress {
     private let quiet: Bool
     private let format: LogFormat
     private let live: Bool
     private let terminal = Terminal()
-    private let bars = Mutex<[String: (bar: ActivityIndicator<ProgressBar>, started: Date)]>([:])
+    private let display = Mutex<LiveDisplay?>(nil)
+
+    /// The bar and what it shows: the running tables in start order, the lines of those that finished.
+    private struct LiveDisplay {
+        var bar: ActivityIndicator<ProgressBar>
+        var running: [(key: String, started: Date, fraction: Double, title: String)] = []
+        var finishedLines: [String] = []
+        var failed = false
+    }
 
     init(quiet: Bool, format: LogFormat = .text) {
         self.quiet = quiet
@@ -26,16 +35,52 @@ final class ProgressPrinter: SyncProgress {
         switch event {
         case .tableStarted(let table, let site, _):
             guard live else { return }
-            let bar = terminal.progressBar(title: "\(table.rawValue) (site \(site))")
-            bars.withLock { $0[barKey(table, site)] = (bar, Date()) }
-            bar.start()
+            let title = "\(table.rawValue) (site \(site))"
+            let started = display.withLock { d -> ActivityIndicator<ProgressBar>? in
+                if d == nil {
+                    d = LiveDisplay(bar: terminal.progressBar(title: title))
+                    d!.running.append((barKey(table, site), Date(), 0, title))
+                    return d!.bar
+                }
+                d!.running.append((barKey(table, site), Date(), 0, title))
+                Self.redraw(&d!)
+                return nil
+            }
+            started?.start()
         case .progress(let table, let site, let done, let total, let rows):
-            guard live, let (bar, started) = bars.withLock({ $0[barKey(table, site)] }) else { return }
-            bar.activity.currentProgress = total > 0 ? Double(done) / Double(total) : 1
-            bar.activity.title = "\(table.rawValue) (site \(site)): " + Self.progressText(done: done, total: total, rows: rows, elapsed: Date().timeIntervalSince(started))
+            guard live else { return }
+            display.withLock { d in
+                guard d != nil, let i = d!.running.firstIndex(where: { $0.key == barKey(table, site) }) else { return }
+                let elapsed = Date().timeIntervalSince(d!.running[i].started)
+                d!.running[i].fraction = total > 0 ? Double(done) / Double(total) : 1
+                d!.running[i].title = "\(table.rawValue) (site \(site)): " + Self.progressText(done: done, total: total, rows: rows, elapsed: elapsed)
+                Self.redraw(&d!)
+            }
         case .tableFinished(let r):
-            if let (bar, _) = bars.withLock({ $0.removeValue(forKey: barKey(r.table, r.siteId)) }) {
-                if r.error == nil { bar.succeed() } else { bar.fail() }
+            let line = format == .json ? Self.json(r) : Self.text(r)
+            let show = !(quiet && r.error == nil)
+            // With a bar on screen, lines wait for it to finish: a line written under it would be redrawn over.
+            enum Outcome { case noBar, stillRunning, barDone(ActivityIndicator<ProgressBar>, failed: Bool, lines: [String]) }
+            let outcome = display.withLock { d -> Outcome in
+                guard d != nil else { return .noBar }
+                d!.running.removeAll { $0.key == barKey(r.table, r.siteId) }
+                if r.error != nil { d!.failed = true }
+                if show { d!.finishedLines.append(line) }
+                guard d!.running.isEmpty else {
+                    Self.redraw(&d!)
+                    return .stillRunning
+                }
+                let done = Outcome.barDone(d!.bar, failed: d!.failed, lines: d!.finishedLines)
+                d = nil
+                return done
+            }
+            switch outcome {
+            case .noBar: break
+            case .stillRunning: return
+            case .barDone(let bar, let failed, let lines):
+                if failed { bar.fail() } else { bar.succeed() }
+                for l in lines { write(l + "\n") }
+                return
             }
             if quiet && r.error == nil { return }
             switch format {
@@ -43,6 +88,12 @@ final class ProgressPrinter: SyncProgress {
             case .text: write(Self.text(r) + "\n")
             }
         }
+    }
+
+    /// The bar's title and fill for the tables running: the slowest table's share of its days.
+    private static func redraw(_ d: inout LiveDisplay) {
+        d.bar.activity.currentProgress = d.running.map(\.fraction).min() ?? 1
+        d.bar.activity.title = d.running.map(\.title).joined(separator: " | ")
     }
 
     /// A message of the run itself (start, stop).

@@ -44,6 +44,10 @@ struct SyncCommand: AsyncParsableCommand {
           help: ArgumentHelp("One request per table and per day, one at a time (the benchmark's baseline).", visibility: .hidden))
     var dayByDay = false
 
+    @Flag(name: .customLong("sequential-tables"),
+          help: ArgumentHelp("One table after another, one report request at a time (the benchmark's before of the overlap).", visibility: .hidden))
+    var sequentialTables = false
+
     func run() async throws {
         try await runReportingErrors {
             if let config {
@@ -57,6 +61,7 @@ struct SyncCommand: AsyncParsableCommand {
             options.backfillDays = backfillDays ?? 365
             options.pageSize = pageSize ?? options.pageSize
             options.tablePrefix = tablePrefix ?? ""
+            if sequentialTables || dayByDay { options.overlapTables = false }
             if dayByDay {
                 options.strategy = .dayByDay
                 options.rangeDays = 1

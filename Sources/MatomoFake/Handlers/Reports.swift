@@ -18,7 +18,8 @@ enum ReportsHandler {
         let options = Options(
             formatMetrics: !["0", "false"].contains(params["format_metrics"]?.lowercased() ?? ""),
             offset: max(0, Int(params["filter_offset"] ?? "") ?? 0),
-            limit: Int(params["filter_limit"] ?? "") ?? 100)
+            limit: Int(params["filter_limit"] ?? "") ?? 100,
+            columns: ShowColumns(params["showColumns"]))
         var w = ctx.writer(capacity: 4096)
         if multiSite {
             w.beginObject()
@@ -37,6 +38,7 @@ enum ReportsHandler {
         var formatMetrics: Bool
         var offset: Int
         var limit: Int
+        var columns: ShowColumns?
     }
 
     /// One period, or an object keyed by period; inside such an object (or a multi-site one) an
@@ -68,8 +70,8 @@ enum ReportsHandler {
             return
         }
         switch kind {
-        case .visitsSummary: visitsSummary(visits, period: period, options: options, into: &w)
-        case .actions: actionsSummary(visits, into: &w)
+        case .visitsSummary: visitsSummary(visits, period: period, options: options, wrapped: wrapped, into: &w)
+        case .actions: actionsSummary(visits, options: options, wrapped: wrapped, into: &w)
         case .referrers, .countries: rows(kind, visits, period: period, zone: zone, options: options, into: &w)
         }
     }
@@ -77,7 +79,7 @@ enum ReportsHandler {
     // MARK: VisitsSummary.get
 
     private static func visitsSummary(_ visits: ArraySlice<StoredVisit>, period: PeriodKind, options: Options,
-                                      into w: inout JSONWriter) {
+                                      wrapped: Bool, into w: inout JSONWriter) {
         var nbVisits = 0, actions = 0, converted = 0, bounces = 0, length = 0, maxActions = 0
         var visitors = Set<String>(), users = Set<String>()
         for s in visits {
@@ -91,31 +93,64 @@ enum ReportsHandler {
             visitors.insert(s.visit.visitorId)
             if let u = s.visit.userId { users.insert(u) }
         }
-        w.beginObject()
+        var m: [(String, Metric)] = []
         // Matomo has no unique visitors for ranges.
         if period != .range {
-            w.key("nb_uniq_visitors"); w.int(visitors.count)
-            w.key("nb_users"); w.int(users.count)
+            m.append(("nb_uniq_visitors", .int(visitors.count)))
+            m.append(("nb_users", .int(users.count)))
         }
-        w.key("nb_visits"); w.int(nbVisits)
-        w.key("nb_actions"); w.int(actions)
-        w.key("nb_visits_converted"); w.int(converted)
-        w.key("bounce_count"); w.int(bounces)
-        w.key("sum_visit_length"); w.int(length)
-        w.key("max_actions"); w.int(maxActions)
-        w.key("bounce_rate"); rate(bounces, nbVisits, options: options, into: &w)
-        w.key("nb_actions_per_visit"); w.double(nbVisits == 0 ? 0 : roundTo(Double(actions) / Double(nbVisits), 1))
-        w.key("avg_time_on_site"); w.int(nbVisits == 0 ? 0 : Int((Double(length) / Double(nbVisits)).rounded()))
-        w.endObject()
+        m.append(("nb_visits", .int(nbVisits)))
+        m.append(("nb_actions", .int(actions)))
+        m.append(("nb_visits_converted", .int(converted)))
+        m.append(("bounce_count", .int(bounces)))
+        m.append(("sum_visit_length", .int(length)))
+        m.append(("max_actions", .int(maxActions)))
+        m.append(("bounce_rate", rate(bounces, nbVisits, options: options)))
+        m.append(("nb_actions_per_visit", .double(nbVisits == 0 ? 0 : roundTo(Double(actions) / Double(nbVisits), 1))))
+        m.append(("avg_time_on_site", .int(nbVisits == 0 ? 0 : Int((Double(length) / Double(nbVisits)).rounded()))))
+        metrics(m, options: options, wrapped: wrapped, into: &w)
     }
 
     /// "21%" (Matomo's default format_metrics=bc), or 0.21 with format_metrics=0.
-    private static func rate(_ part: Int, _ whole: Int, options: Options, into w: inout JSONWriter) {
+    private static func rate(_ part: Int, _ whole: Int, options: Options) -> Metric {
         let quotient = whole == 0 ? 0 : roundTo(Double(part) / Double(whole), 2)
-        if options.formatMetrics {
-            w.string("\(Int((quotient * 100).rounded()))%")
+        return options.formatMetrics ? .string("\(Int((quotient * 100).rounded()))%") : .double(quotient)
+    }
+
+    /// One value of a metrics object.
+    enum Metric {
+        case int(Int)
+        case double(Double)
+        case string(String)
+
+        func write(into w: inout JSONWriter) {
+            switch self {
+            case .int(let v): w.int(v)
+            case .double(let v): w.double(v)
+            case .string(let v): w.string(v)
+            }
+        }
+    }
+
+    /// A metrics object as Matomo renders it after `showColumns`: the object, in the report's own
+    /// column order; with one column left, that bare value (inside a date- or site-keyed answer)
+    /// or `{"value":v}` (alone); with none left, `[]`.
+    private static func metrics(_ all: [(String, Metric)], options: Options, wrapped: Bool, into w: inout JSONWriter) {
+        let kept = options.columns.map { columns in all.filter { columns.keeps($0.0) } } ?? all
+        if kept.isEmpty {
+            w.emptyArray()
+        } else if kept.count == 1 && options.columns != nil {
+            if wrapped {
+                kept[0].1.write(into: &w)
+            } else {
+                w.beginObject(); w.key("value"); kept[0].1.write(into: &w); w.endObject()
+            }
         } else {
-            w.double(quotient)
+            w.beginObject()
+            for (key, value) in kept {
+                w.key(key); value.write(into: &w)
+            }
+            w.endObject()
         }
     }
 
@@ -127,7 +162,7 @@ enum ReportsHandler {
 
     // MARK: Actions.get
 
-    private static func actionsSummary(_ visits: ArraySlice<StoredVisit>, into w: inout JSONWriter) {
+    private static func actionsSummary(_ visits: ArraySlice<StoredVisit>, options: Options, wrapped: Bool, into w: inout JSONWriter) {
         var pageviews = 0, uniqPageviews = 0, downloads = 0, uniqDownloads = 0, outlinks = 0, uniqOutlinks = 0, searches = 0
         var keywords = Set<String>()
         for s in visits {
@@ -146,16 +181,12 @@ enum ReportsHandler {
             uniqDownloads += files.count
             uniqOutlinks += links.count
         }
-        w.beginObject()
-        w.key("nb_pageviews"); w.int(pageviews)
-        w.key("nb_uniq_pageviews"); w.int(uniqPageviews)
-        w.key("nb_downloads"); w.int(downloads)
-        w.key("nb_uniq_downloads"); w.int(uniqDownloads)
-        w.key("nb_outlinks"); w.int(outlinks)
-        w.key("nb_uniq_outlinks"); w.int(uniqOutlinks)
-        w.key("nb_searches"); w.int(searches)
-        w.key("nb_keywords"); w.int(keywords.count)
-        w.endObject()
+        metrics([
+            ("nb_pageviews", .int(pageviews)), ("nb_uniq_pageviews", .int(uniqPageviews)),
+            ("nb_downloads", .int(downloads)), ("nb_uniq_downloads", .int(uniqDownloads)),
+            ("nb_outlinks", .int(outlinks)), ("nb_uniq_outlinks", .int(uniqOutlinks)),
+            ("nb_searches", .int(searches)), ("nb_keywords", .int(keywords.count)),
+        ], options: options, wrapped: wrapped, into: &w)
     }
 
     // MARK: Row reports (Referrers.getAll, UserCountry.getCountry)
@@ -165,6 +196,8 @@ enum ReportsHandler {
         var referrerType = 0
         var code = ""
         var segment = ""
+        /// A social network's domain: Matomo adds `url` and `logo` to those rows.
+        var socialURL: String?
         var visits = 0, actions = 0, maxActions = 0, length = 0, bounces = 0, converted = 0
         var conversions = 0
         var revenue = 0.0
@@ -204,6 +237,7 @@ enum ReportsHandler {
             var r = Row(label: label)
             r.referrerType = typeID
             r.segment = segment
+            if v.referrerType == "social" { r.socialURL = Lookups.socialURL(v.referrerName, referrerUrl: v.referrerUrl) }
             return r
         })
     }
@@ -251,6 +285,7 @@ enum ReportsHandler {
         sorted = Array(sorted[start...])
         if options.limit >= 0 && options.limit < sorted.count { sorted = Array(sorted.prefix(options.limit)) }
 
+        func keep(_ column: String) -> Bool { options.columns?.keeps(column) ?? true }
         w.beginArray()
         for row in sorted {
             w.beginObject()
@@ -258,25 +293,25 @@ enum ReportsHandler {
             if period == .day {
                 // Day archives come straight from SQL: SUM() columns arrive as strings for getCountry.
                 let sums = kind == .countries
-                w.key("nb_uniq_visitors"); w.int(row.visitors.count)
-                w.key("nb_visits"); w.int(row.visits)
-                w.key("nb_actions"); sums ? w.intString(row.actions) : w.int(row.actions)
-                w.key("nb_users"); w.int(row.users.count)
-                w.key("max_actions"); w.int(row.maxActions)
-                w.key("sum_visit_length"); sums ? w.intString(row.length) : w.int(row.length)
-                w.key("bounce_count"); sums ? w.intString(row.bounces) : w.int(row.bounces)
-                w.key("nb_visits_converted"); sums ? w.intString(row.converted) : w.int(row.converted)
-                goals(row, into: &w)
+                if keep("nb_uniq_visitors") { w.key("nb_uniq_visitors"); w.int(row.visitors.count) }
+                if keep("nb_visits") { w.key("nb_visits"); w.int(row.visits) }
+                if keep("nb_actions") { w.key("nb_actions"); sums ? w.intString(row.actions) : w.int(row.actions) }
+                if keep("nb_users") { w.key("nb_users"); w.int(row.users.count) }
+                if keep("max_actions") { w.key("max_actions"); w.int(row.maxActions) }
+                if keep("sum_visit_length") { w.key("sum_visit_length"); sums ? w.intString(row.length) : w.int(row.length) }
+                if keep("bounce_count") { w.key("bounce_count"); sums ? w.intString(row.bounces) : w.int(row.bounces) }
+                if keep("nb_visits_converted") { w.key("nb_visits_converted"); sums ? w.intString(row.converted) : w.int(row.converted) }
+                goals(row, keep: keep, into: &w)
             } else {
-                w.key("nb_visits"); w.int(row.visits)
-                w.key("nb_actions"); w.int(row.actions)
-                w.key("max_actions"); w.int(row.maxActions)
-                w.key("sum_visit_length"); w.int(row.length)
-                w.key("bounce_count"); w.int(row.bounces)
-                w.key("nb_visits_converted"); w.int(row.converted)
-                w.key("sum_daily_nb_uniq_visitors"); w.int(row.dailyVisitors.count)
-                w.key("sum_daily_nb_users"); w.int(row.dailyUsers.count)
-                goals(row, into: &w)
+                if keep("nb_visits") { w.key("nb_visits"); w.int(row.visits) }
+                if keep("nb_actions") { w.key("nb_actions"); w.int(row.actions) }
+                if keep("max_actions") { w.key("max_actions"); w.int(row.maxActions) }
+                if keep("sum_visit_length") { w.key("sum_visit_length"); w.int(row.length) }
+                if keep("bounce_count") { w.key("bounce_count"); w.int(row.bounces) }
+                if keep("nb_visits_converted") { w.key("nb_visits_converted"); w.int(row.converted) }
+                if keep("sum_daily_nb_uniq_visitors") { w.key("sum_daily_nb_uniq_visitors"); w.int(row.dailyVisitors.count) }
+                if keep("sum_daily_nb_users") { w.key("sum_daily_nb_users"); w.int(row.dailyUsers.count) }
+                goals(row, keep: keep, into: &w)
             }
             if kind == .countries {
                 w.key("code"); w.string(row.code)
@@ -284,6 +319,10 @@ enum ReportsHandler {
                 w.key("segment"); w.string(row.segment)
                 w.key("logoHeight"); w.int(16)
             } else {
+                if let url = row.socialURL {
+                    w.key("url"); w.string(url)
+                    w.key("logo"); w.string("plugins/Morpheus/icons/dist/socials/\(url).png")
+                }
                 w.key("segment"); w.string(row.segment)
                 w.key("referer_type"); w.int(row.referrerType)
             }
@@ -293,21 +332,35 @@ enum ReportsHandler {
     }
 
     /// `"goals":{"idgoal=1":{...}},"nb_conversions":1,"revenue":5`, only for rows that converted.
-    private static func goals(_ row: Row, into w: inout JSONWriter) {
+    private static func goals(_ row: Row, keep: (String) -> Bool, into w: inout JSONWriter) {
         guard row.conversions > 0 else { return }
-        w.key("goals")
-        w.beginObject()
-        for id in row.goals.keys.sorted() {
-            let g = row.goals[id]!
-            w.key("idgoal=\(id)")
+        if keep("goals") {
+            w.key("goals")
             w.beginObject()
-            w.key("nb_conversions"); w.int(g.conversions)
-            w.key("nb_visits_converted"); w.int(g.visits)
-            w.key("revenue"); w.double(g.revenue)
+            for id in row.goals.keys.sorted() {
+                let g = row.goals[id]!
+                w.key("idgoal=\(id)")
+                w.beginObject()
+                w.key("nb_conversions"); w.int(g.conversions)
+                w.key("nb_visits_converted"); w.int(g.visits)
+                w.key("revenue"); w.double(g.revenue)
+                w.endObject()
+            }
             w.endObject()
         }
-        w.endObject()
-        w.key("nb_conversions"); w.int(row.conversions)
-        w.key("revenue"); w.double(row.revenue)
+        if keep("nb_conversions") { w.key("nb_conversions"); w.int(row.conversions) }
+        if keep("revenue") { w.key("revenue"); w.double(row.revenue) }
     }
+}
+
+/// `showColumns=a,b`: the columns a report keeps (rows keep their label and metadata too).
+struct ShowColumns: Equatable {
+    var names: Set<String>
+
+    init?(_ raw: String?) {
+        guard let raw, !raw.isEmpty else { return nil }
+        names = Set(raw.split(separator: ",").map { String($0).trimmingCharactersInWhitespace() })
+    }
+
+    func keeps(_ column: String) -> Bool { names.contains(column) }
 }

@@ -39,7 +39,7 @@ enum SitesHandler {
         w.key("name"); w.string(site.name)
         w.key("main_url"); w.string(site.mainUrl)
         w.key("ts_created"); w.string(Fmt.dateTime(created))
-        w.key("ecommerce"); w.int(0)
+        w.key("ecommerce"); w.int(site.ecommerce ? 1 : 0)
         w.key("sitesearch"); w.int(1)
         w.key("sitesearch_keyword_parameters"); w.string("")
         w.key("sitesearch_category_parameters"); w.string("")

@@ -82,6 +82,12 @@ struct VisitRenderer {
         w.key("browserIcon"); w.string(device.browserIcon)
         w.key("browserCode"); w.string(device.browserCode)
         w.key("browserVersion"); w.string(device.browserVersion)
+        if site.ecommerce {
+            for key: StaticString in ["totalEcommerceRevenue", "totalEcommerceConversions", "totalEcommerceItems",
+                                      "totalAbandonedCartsRevenue", "totalAbandonedCarts", "totalAbandonedCartsItems"] {
+                w.key(key); w.int(0)
+            }
+        }
         w.key("events"); w.int(counters.events)
         w.key("continent"); w.string(country.continent)
         w.key("continentCode"); w.string(country.continentCode)

@@ -8,6 +8,9 @@ public enum DayReport: Sendable {
     case metrics(JSONRow)
     /// Rows (Referrers.getAll, UserCountry.getCountry).
     case rows([JSONRow])
+    /// A bare value: with one column in `showColumns` Matomo collapses each day's metrics object to
+    /// that column's value (`{"2026-11-25":54}`).
+    case value(JSONField)
 }
 
 /// Reads Matomo's answers into rows. Shapes differ by request: one day answers the report itself,
@@ -66,6 +69,25 @@ public enum ReportParsing {
         }
     }
 
+    /// One column per day, from a request with `showColumns=column`. Real Matomo answers a bare value
+    /// per day when one column remains (`{"2026-11-25":54}`, one date: `{"value":54}`), an object when
+    /// several do, and `[]` for a day without data; nil stands for that empty day.
+    public static func column(_ column: String, _ body: [UInt8], method: String, singleDay: LocalDay?) throws -> [(LocalDay, JSONField?)] {
+        try days(body, method: method, singleDay: singleDay).map { day, report in
+            switch report {
+            case .empty: return (day, nil)
+            case .value(let field): return (day, field)
+            case .metrics(let row):
+                if let field = row.field(column) { return (day, field) }
+                if row.count == 1, let field = row.field("value") { return (day, field) }
+                if row.isEmpty { return (day, nil) }
+                throw MatomoError.unexpectedAnswer(method: method, detail: "no \(column) for \(day)")
+            case .rows:
+                throw MatomoError.unexpectedAnswer(method: method, detail: "rows where one \(column) per day was expected")
+            }
+        }
+    }
+
     /// An `API.getBulkRequest` answer holding one single-day answer per day, in request order.
     public static func bulkDays(_ body: [UInt8], method: String, days: [LocalDay]) throws -> [(LocalDay, DayReport)] {
         do {
@@ -109,6 +131,8 @@ public enum ReportParsing {
             return rows.isEmpty ? .empty : .rows(rows)
         case .object:
             return .metrics(try r.readRow())
+        case .number, .string:
+            return .value(try r.readField())
         default:
             throw MatomoError.unexpectedAnswer(method: method, detail: "a day's report is neither an object nor an array")
         }

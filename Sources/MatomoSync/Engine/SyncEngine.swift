@@ -12,6 +12,7 @@ public final class SyncEngine: Sendable {
     public let options: SyncOptions
     let progress: any SyncProgress
     let logger: Logger
+    let writes = WriteGate()
 
     public init(client: MatomoClient, warehouse: any Warehouse, siteId: Int, options: SyncOptions,
                 progress: any SyncProgress = SilentProgress(), logger: Logger = Logger(label: "matomo-sync")) {
@@ -43,11 +44,7 @@ public final class SyncEngine: Sendable {
                 }
                 throw error
             }
-            var reports: [TableReport] = []
-            for table in options.tables {
-                try checkStop()
-                reports.append(await runTable(table, site: site))
-            }
+            let reports = try await runLanes(site: site)
             try checkStop()
             return SyncReport(tables: reports)
         } cleanup: {
@@ -78,7 +75,7 @@ public final class SyncEngine: Sendable {
         let syncedAt: String
     }
 
-    private func runTable(_ table: TableName, site: SiteInfo) async -> TableReport {
+    func runTable(_ table: TableName, site: SiteInfo) async -> TableReport {
         let started = Date()
         let spec = TableSpec.spec(for: table)
         let key = stateKey(table)
@@ -88,13 +85,13 @@ public final class SyncEngine: Sendable {
         // Outside the `do`, so a table that fails still reports the rows it committed.
         var run: TableRun?
         do {
-            let stored = try await warehouse.loadState(key)
+            let stored = try await writes.run { try await warehouse.loadState(key) }
             state = stored ?? TableState()
             // A full refresh fills a staging table and swaps it in only when complete; one left
             // unfinished by a killed run is resumed rather than restarted.
             var staged = stored?.phase == .fullRefresh
             if options.fullRefresh, stored != nil, !staged {
-                try await warehouse.dropTable(stagingTableName(physical))
+                try await writes.run { try await warehouse.dropTable(stagingTableName(physical)) }
                 state.phase = .fullRefresh
                 state.cursor = nil
                 // Set by the table's walk to its window's first day, unless all rows are to go.
@@ -124,13 +121,17 @@ public final class SyncEngine: Sendable {
                 let from = run!.state.refreshFrom
                 run!.state.phase = .incremental
                 run!.state.refreshFrom = nil
-                try await warehouse.promote(staging: run!.target, into: physical, mergeKey: spec.mergeKey,
-                                            declaredColumns: spec.knownColumns, siteId: siteId,
-                                            replacingFrom: from == TableState.replaceAll ? nil : from,
-                                            stateKey: key, state: run!.state)
+                let finished = run!
+                try await writes.run {
+                    try await warehouse.promote(staging: finished.target, into: physical, mergeKey: spec.mergeKey,
+                                                declaredColumns: spec.knownColumns, siteId: siteId,
+                                                replacingFrom: from == TableState.replaceAll ? nil : from,
+                                                stateKey: key, state: finished.state)
+                }
                 run!.report.replaced = from == TableState.replaceAll ? .all : from.map { .from($0) }
             } else {
-                try await warehouse.saveState(key, run!.state)
+                let finished = run!.state
+                try await writes.run { try await warehouse.saveState(key, finished) }
             }
             report = run!.report
             state = run!.state
@@ -151,14 +152,15 @@ public final class SyncEngine: Sendable {
 
     /// Keeps the committed cursor; records the failure for `status` and the scheduler's backoff.
     func recordFailure(_ message: String, key: StateKey, fallback: TableState) async {
-        var latest = (try? await warehouse.loadState(key)) ?? nil ?? fallback
+        var latest = (try? await writes.run { try await warehouse.loadState(key) }) ?? nil ?? fallback
         latest.lastError = message
         latest.lastErrorAt = Timestamps.iso(options.now())
         latest.failures += 1
         if let every = options.every {
             latest.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: latest.failures))
         }
-        try? await warehouse.saveState(key, latest)
+        let failed = latest
+        try? await writes.run { try await warehouse.saveState(key, failed) }
     }
 
     /// A failure before any site is known (listing the token's sites for `sites = all` was refused or
@@ -188,7 +190,7 @@ public final class SyncEngine: Sendable {
     func commit(_ run: inout TableRun, rows: [[Cell]], replace: ReplaceScope) async throws {
         let write = TableWrite(table: run.target, mergeKey: run.spec.mergeKey, declaredColumns: run.spec.knownColumns,
                                batch: run.shaper.batch(rows), replace: replace, stateKey: run.key, state: run.state)
-        try await warehouse.commit(write)
+        try await writes.run { try await warehouse.commit(write) }
         run.report.rows += rows.count
     }
 

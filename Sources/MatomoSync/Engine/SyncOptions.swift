@@ -20,6 +20,10 @@ public struct SyncOptions: Sendable {
     public var pagesPerSegment = 5
     /// How the visit log is walked.
     public var strategy: Strategy = .segmented
+    /// Runs the report tables while the visit log is walked, and sends a report's requests (its date
+    /// ranges and bulk requests) several at a time, all within the client's concurrency. false: one
+    /// table after another, one report request at a time (the benchmark's before).
+    public var overlapTables = true
 
     public enum Strategy: String, Sendable {
         /// Day counts from `VisitsSummary.get` first, then days grouped into segments whose pages are

@@ -89,8 +89,12 @@ extension SyncEngine {
                 ("format_metrics", "0"), ("showColumns", "nb_visits"),
             ])
             requests += 1
-            for (day, report) in try ReportParsing.days(body, method: "VisitsSummary.get", singleDay: chunk.count == 1 ? chunk.first : nil) {
-                if case .metrics(let row) = report { counts[day] = Int(row.field("nb_visits")?.intValue ?? 0) }
+            for (day, value) in try ReportParsing.column("nb_visits", body, method: "VisitsSummary.get", singleDay: chunk.count == 1 ? chunk.first : nil) {
+                guard let value else { counts[day] = 0; continue }
+                guard let count = value.intValue, count >= 0 else {
+                    throw MatomoError.unexpectedAnswer(method: "VisitsSummary.get", detail: "the visit count of \(day) is not a count")
+                }
+                counts[day] = Int(count)
             }
         }
         return counts
