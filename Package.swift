@@ -82,6 +82,11 @@ let package = Package(
             name: "matomo-bench",
             dependencies: ["MatomoFake", "MatomoSync"]
         ),
+        // The conformance suite's traffic for a real Matomo's Tracking API (scripts/conformance.sh).
+        .executableTarget(
+            name: "conformance-traffic",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(
             name: "MatomoFakeTests",
             dependencies: ["MatomoFake"]
@@ -89,6 +94,11 @@ let package = Package(
         .testTarget(
             name: "MatomoSyncTests",
             dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
+        // Tests against a real Matomo (scripts/conformance.sh provides one); skipped without MATOMO_CONFORMANCE_URL.
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI"]
         ),
     ],
     swiftLanguageModes: [.v6]
