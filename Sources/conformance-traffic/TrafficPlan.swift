@@ -65,7 +65,7 @@ struct VisitBuilder {
 
     /// A visit with a landing page and up to `extra` more actions: page views, downloads, outlinks,
     /// site searches, events, goal conversions, product views, carts and orders, 40 s apart.
-    mutating func richVisit(_ site: TrafficSite, start: Int64, extra: ClosedRange<Int> = 1...5) {
+    mutating func richVisit(_ site: TrafficSite, start: Int64, extra: ClosedRange<Int> = 0...4) {
         var v = newVisitor(site)
         let referrer = random.pick(Self.referrers)
         let landing = random.pick(Self.pages)
