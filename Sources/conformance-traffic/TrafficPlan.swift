@@ -133,7 +133,9 @@ struct VisitBuilder {
         visitsPlanned += 1
         let n = visitsPlanned
         let id = nonce + String(format: "%010x", n)
-        let ip = "10.\((n >> 16) & 255).\((n >> 8) & 255).\(n & 255)"
+        // Matomo's fingerprint (config_id) hashes the full IP with the browser's name and major.minor
+        // version, so the run's nonce goes into the IP: a visitor of a later run never joins an earlier visit.
+        let ip = "fd00:\(nonce.prefix(3)):\(nonce.suffix(3))::\(String(n >> 16, radix: 16)):\(String(n & 0xFFFF, radix: 16))"
         let ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.\(n % 997).\(n).\(Int(nonce.prefix(4), radix: 16) ?? 0) Safari/537.36"
         return Visitor(params: [("idsite", String(site.id)), ("rec", "1"), ("_id", id), ("cip", ip), ("ua", ua),
                                 ("country", random.pick(Self.countries)), ("lang", "en-US"), ("res", "1920x1080")])

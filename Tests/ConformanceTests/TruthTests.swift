@@ -11,7 +11,7 @@ struct TruthTests {
     static let run = String(getpid())
 
     @Test("backfill, incremental, full refresh and an incremental run after new traffic match the truth",
-          arguments: ["sqlite", "postgres", "clickhouse", "clickhouse-recent"])
+          arguments: ["sqlite", "postgres", "clickhouse"])
     func syncsMatchTheTruth(kind: String) async throws {
         guard let env = ConformanceEnv.current else { return }
         let (made, reason) = ConformanceWarehouse.make(kind, run: Self.run)
@@ -48,16 +48,24 @@ struct TruthTests {
             return result
         }
 
+        // Matomo reuses today's archive for 15 minutes, then rebuilds it on the next request: asking
+        // for the recent days just before a sync makes the sync and the check that follows it (well
+        // within 15 minutes) read the same archive.
+        func sync(fullRefresh: Bool = false) async throws -> ConformanceWarehouse.SyncRun {
+            try await ConformanceChecks.touchRecentDays(env, zones: zones, client: client)
+            return try await warehouse.sync(env, fullRefresh: fullRefresh)
+        }
+
         // The first run is the 365-day backfill.
-        let backfill = try await warehouse.sync(env)
+        let backfill = try await sync()
         let afterBackfill = try await check("backfill", backfill)
 
         // Nothing new but visits that turned an hour old meanwhile: the run fetches only those.
-        let incremental = try await warehouse.sync(env)
+        let incremental = try await sync()
         let afterIncremental = try await check("incremental run", incremental)
         expectOnlyNew(env, incremental, before: afterBackfill, after: afterIncremental, zones: zones, step: "incremental run", warehouse)
 
-        let refresh = try await warehouse.sync(env, fullRefresh: true)
+        let refresh = try await sync(fullRefresh: true)
         let afterRefresh = try await check("full refresh", refresh)
         for site in env.sites {
             let stored = afterRefresh.visitIds[site]?.count ?? 0
@@ -81,7 +89,7 @@ struct TruthTests {
                                         ["more", "--url", env.url, "--state", env.statePath ?? "", "--after", String(newest), "--until", String(until), "--visits", "5"],
                                         environment: ["MATOMO_CONFORMANCE_TOKEN": env.token])
         try #require(more.status == 0, "conformance-traffic more: \(more.err)")
-        let afterTraffic = try await warehouse.sync(env)
+        let afterTraffic = try await sync()
         let afterMore = try await check("incremental run after new traffic", afterTraffic)
         expectOnlyNew(env, afterTraffic, before: afterRefresh, after: afterMore, zones: zones, step: "incremental run after new traffic", warehouse)
         if let socket = env.mariadbSocket {

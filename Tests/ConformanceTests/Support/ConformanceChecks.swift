@@ -87,6 +87,17 @@ enum ConformanceChecks {
         }
     }
 
+    /// Asks every report for the last days of every site (answers dropped): Matomo rebuilds an outdated archive of today now.
+    static func touchRecentDays(_ env: ConformanceEnv, zones: [Int: TimeZone], client: MatomoClient) async throws {
+        for site in env.sites {
+            let today = LocalDay.containing(Date(), in: zones[site]!)
+            for table in ReportTable.all {
+                _ = try await ReportTruth.shared.answers(table, site: site, days: [today.adding(days: -1).description, today.description],
+                                                         recentFrom: today.adding(days: -1).description, client: client)
+            }
+        }
+    }
+
     /// Every report table of every site against Matomo's own answers, every row of every day of the window.
     static func reports(_ env: ConformanceEnv, _ warehouse: ConformanceWarehouse, run: ConformanceWarehouse.SyncRun,
                         zones: [Int: TimeZone], client: MatomoClient, into result: inout CheckResult) async throws {
