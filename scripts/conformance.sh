@@ -100,7 +100,7 @@ case "$MODE" in
         ;;
     tarball)
         source scripts/conformance-tarball.sh
-        if [ "$FRESH" = 1 ] && [ -d "$DIR" ]; then tarball_stop || true; rm -rf "$DIR"; fi
+        if [ "$FRESH" = 1 ] && [ -d "$DIR" ]; then TARBALL_DIR=$DIR; tarball_stop || true; rm -rf "$DIR"; fi
         tarball_start "$TARBALL" "$DIR"
         MATOMO_CONFORMANCE_URL=$TARBALL_URL
         MATOMO_CONFORMANCE_TOKEN=$TARBALL_TOKEN
