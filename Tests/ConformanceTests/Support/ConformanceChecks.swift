@@ -22,6 +22,9 @@ enum ConformanceChecks {
             return
         }
         let db = ConformanceMariaDB(socket: socket)
+        // One query per table for all sites: each query is a run of the binary.
+        let everyVisit = try await warehouse.query("SELECT _site_id, id_visit, server_timestamp, visitor_id, _date FROM visits")
+        let visitsBySite = Dictionary(grouping: everyVisit) { ($0["_site_id"] as? NSNumber)?.intValue ?? -1 }
         for site in env.sites {
             let zone = zones[site]!
             let truth = try await db.visits(site: site)
@@ -33,7 +36,7 @@ enum ConformanceChecks {
             let must = Set(truth.filter { $0.lastAction >= windowStartLate && $0.lastAction <= mustCut }.map(\.id))
             let may = Set(truth.filter { ($0.lastAction >= windowStartEarly && $0.lastAction < windowStartLate) || ($0.lastAction > mustCut && $0.lastAction <= mayCut) }.map(\.id))
 
-            let stored = try await warehouse.query("SELECT id_visit, server_timestamp, visitor_id, _date FROM visits WHERE _site_id = \(site)")
+            let stored = visitsBySite[site] ?? []
             var ids = Set<Int64>()
             var perDayStored: [String: Int] = [:], perDayTruth: [String: Int] = [:]
             var nearMidnight = 0
@@ -101,13 +104,15 @@ enum ConformanceChecks {
     /// Every report table of every site against Matomo's own answers, every row of every day of the window.
     static func reports(_ env: ConformanceEnv, _ warehouse: ConformanceWarehouse, run: ConformanceWarehouse.SyncRun,
                         zones: [Int: TimeZone], client: MatomoClient, into result: inout CheckResult) async throws {
-        for site in env.sites {
-            let zone = zones[site]!
-            let today = LocalDay.containing(epochSeconds: run.started, in: zone)
-            let days = (0...365).map { today.adding(days: $0 - 365).description }
-            for table in ReportTable.all {
+        for table in ReportTable.all {
+            let everyRow = try await warehouse.query("SELECT * FROM \(table.name)")
+            let rowsBySite = Dictionary(grouping: everyRow) { ($0["_site_id"] as? NSNumber)?.intValue ?? -1 }
+            for site in env.sites {
+                let zone = zones[site]!
+                let today = LocalDay.containing(epochSeconds: run.started, in: zone)
+                let days = (0...365).map { today.adding(days: $0 - 365).description }
                 let answers = try await ReportTruth.shared.answers(table, site: site, days: days, recentFrom: today.adding(days: -5).description, client: client)
-                let rows = try await warehouse.query("SELECT * FROM \(table.name) WHERE _site_id = \(site)")
+                let rows = rowsBySite[site] ?? []
                 var byDay: [String: [[String: Any]]] = [:]
                 for row in rows { byDay[String((row["_date"] as? String ?? "").prefix(10)), default: []].append(row) }
                 let late = LocalDay.containing(epochSeconds: run.ended, in: zone)
