@@ -83,6 +83,11 @@ let package = Package(
             name: "matomo-bench",
             dependencies: ["MatomoFake", "MatomoSync"]
         ),
+        // The conformance suite's traffic for a real Matomo's Tracking API (scripts/conformance.sh).
+        .executableTarget(
+            name: "conformance-traffic",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(
             name: "MatomoFakeTests",
             dependencies: ["MatomoFake"]
@@ -92,6 +97,11 @@ let package = Package(
             dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI", .product(name: "NIOSSL", package: "swift-nio-ssl")],
             // Read from the source tree by path (Support/Fixtures.swift), not bundled as resources.
             exclude: ["Fixtures"]
+        ),
+        // Tests against a real Matomo (scripts/conformance.sh provides one); skipped without MATOMO_CONFORMANCE_URL.
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI"]
         ),
         // Tests against a real Matomo (scripts/conformance.sh provides one); skipped without MATOMO_CONFORMANCE_URL.
         .testTarget(

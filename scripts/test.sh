@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: builds, starts throwaway PostgreSQL and ClickHouse servers on
 # 127.0.0.1 (scripts/services.sh, installing them from Debian's packages when absent), runs every test
 # (unit, and end-to-end against the in-process fake Matomo into SQLite, PostgreSQL and ClickHouse),
-# then stops the servers.
+# then the conformance suite against a real Matomo when one is available (scripts/conformance.sh: the
+# kit in ../shared/realmatomo, or MATOMO_CONFORMANCE_URL and MATOMO_CONFORMANCE_TOKEN), then stops the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
@@ -10,4 +11,8 @@ source scripts/services.sh
 trap services_stop EXIT
 trap "exit 130" INT TERM
 services_start
-swift test --skip-build "$@"
+status=0
+# The conformance tests run below, once, with the Matomo the script provides.
+env -u MATOMO_CONFORMANCE_URL swift test --skip-build "$@" || status=$?
+bash scripts/conformance.sh --no-build || status=$?
+exit $status

@@ -117,7 +117,10 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     public func dropTable(_ table: String) async throws {
-        try await write { db in try db.execute(sql: "DROP TABLE IF EXISTS \(q(table))") }
+        try await write { db in
+            try db.execute(sql: "DROP TABLE IF EXISTS \(q(table))")
+            self.knownColumns.withLock { $0[table] = nil }
+        }
     }
 
     public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
@@ -136,6 +139,8 @@ public final class SQLiteWarehouse: Warehouse {
             let names = stagingColumns.map { q($0.name) }.joined(separator: ", ")
             try db.execute(sql: "INSERT INTO \(q(table)) (\(names)) SELECT \(names) FROM \(q(staging))")
             try db.execute(sql: "DROP TABLE \(q(staging))")
+            // The next site's full refresh creates this staging table again.
+            self.knownColumns.withLock { $0[staging] = nil }
             try self.saveState(db, stateKey, state)
         }
     }
