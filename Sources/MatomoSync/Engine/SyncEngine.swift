@@ -33,9 +33,10 @@ public final class SyncEngine: Sendable {
         return try await withCleanup {
             let site = try await client.site(id: siteId)
             var reports: [TableReport] = []
-            for table in options.tables {
+            // A derived table runs inside the table it comes from, in the same commits.
+            for table in options.tables where options.catalog.spec(table)?.derivedFrom == nil {
                 try checkStop()
-                reports.append(await runTable(table, site: site))
+                reports += await runTable(table, site: site)
             }
             try checkStop()
             return SyncReport(tables: reports)
@@ -65,74 +66,134 @@ public final class SyncEngine: Sendable {
         var report: TableReport
         var shaper: RowShaper
         let syncedAt: String
+        /// Tables made from this one's answers (visit_actions), written in the same commits.
+        var derived: [TableRun] = []
     }
 
-    private func runTable(_ table: TableName, site: SiteInfo) async -> TableReport {
+    /// Runs one table and the tables derived from it; one report each.
+    private func runTable(_ table: TableName, site: SiteInfo) async -> [TableReport] {
         let started = Date()
-        let spec = TableSpec.spec(for: table)
+        let derivedNames = options.tables.filter { options.catalog.spec($0)?.derivedFrom == table }
+        var runs: [TableRun] = []
+        do {
+            var run = try await prepareRun(table, site: site)
+            for name in derivedNames {
+                var d = try await prepareRun(name, site: site, staged: run.staged)
+                if d.state.cursor == nil, run.state.cursor != nil, !run.staged {
+                    logger.notice("\(name) starts now: the \(table) rows already stored keep no \(name); run --full-refresh --tables \(table),\(name) to fill their history")
+                }
+                d.report.fullRefresh = run.report.fullRefresh
+                run.derived.append(d)
+            }
+            runs = [run] + run.derived
+            switch run.spec.kind {
+            case .visitLog: try await syncVisits(&run)
+            case .dailyMetrics, .dailyRows: try await syncAggregate(&run)
+            case .wholeList: try await syncWholeList(&run)
+            case .derived: preconditionFailure("a derived table runs inside its source")
+            }
+            runs = [run] + run.derived
+            // The source's state is saved last: a derived table is never behind its source's cursor.
+            for var r in run.derived + [run] {
+                try await finish(&r)
+            }
+        } catch {
+            let message = Self.describe(error)
+            if runs.isEmpty {
+                runs = [await failedRun(table, site: site)] + derivedNames.asyncMap { await self.failedRun($0, site: site) }
+            }
+            for i in runs.indices {
+                runs[i].report.error = message
+                await recordFailure(runs[i].key, state: runs[i].state, message: message)
+            }
+        }
+        var reports: [TableReport] = []
+        for r in runs {
+            var report = r.report
+            report.seconds = Date().timeIntervalSince(started)
+            progress.report(.tableFinished(report))
+            reports.append(report)
+        }
+        return reports
+    }
+
+    /// Loads a table's state and decides where its rows go. A full refresh fills a staging table and
+    /// swaps it in only when complete; one left unfinished by a killed run is resumed, not restarted.
+    private func prepareRun(_ table: TableName, site: SiteInfo, staged forced: Bool? = nil) async throws -> TableRun {
+        guard let spec = options.catalog.spec(table) else { throw SyncError.invalidInput("unknown table '\(table)'") }
         let key = StateKey(instance: client.instance.endpoint, siteId: siteId, table: table, tablePrefix: options.tablePrefix)
         let physical = key.physicalTable
         var report = TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: physical)
-        var state = TableState()
-        do {
-            let stored = try await warehouse.loadState(key)
-            state = stored ?? TableState()
-            // A full refresh fills a staging table and swaps it in only when complete; one left
-            // unfinished by a killed run is resumed rather than restarted.
-            var staged = stored?.phase == .fullRefresh
-            if options.fullRefresh, stored != nil, !staged {
-                try await warehouse.dropTable(stagingTableName(physical))
-                state.phase = .fullRefresh
-                state.cursor = nil
-                staged = true
-            }
-            report.fullRefresh = staged || options.fullRefresh
-            var run = TableRun(spec: spec, key: key, site: site,
-                               target: staged ? stagingTableName(physical) : physical,
-                               staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),
-                               syncedAt: Timestamps.iso(options.now()))
-            switch spec.kind {
-            case .visitLog: try await syncVisits(&run)
-            case .dailyMetrics, .dailyRows: try await syncAggregate(&run)
-            }
-            run.state.lastSuccessAt = Timestamps.iso(options.now())
-            run.state.lastError = nil
-            run.state.lastErrorAt = nil
-            run.state.failures = 0
-            if let every = options.every {
-                run.state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: 0))
-            }
-            if run.staged {
-                run.state.phase = .incremental
-                try await warehouse.promote(staging: run.target, into: physical, mergeKey: spec.mergeKey,
-                                            declaredColumns: spec.knownColumns, siteId: siteId, stateKey: key, state: run.state)
-            } else {
-                try await warehouse.saveState(key, run.state)
-            }
-            report = run.report
-            state = run.state
-        } catch {
-            let message = Self.describe(error)
-            report.error = message
-            // Keep the committed cursor; record the failure for `status` and the scheduler's backoff.
-            var latest = (try? await warehouse.loadState(key)) ?? nil ?? state
-            latest.lastError = message
-            latest.lastErrorAt = Timestamps.iso(options.now())
-            latest.failures += 1
-            if let every = options.every {
-                latest.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: latest.failures))
-            }
-            try? await warehouse.saveState(key, latest)
+        let stored = try await warehouse.loadState(key)
+        var state = stored ?? TableState()
+        var staged = forced ?? (stored?.phase == .fullRefresh)
+        // A list fetched whole replaces the site's rows in one commit: it needs no staging.
+        if spec.kind == .wholeList {
+            staged = false
+        } else if forced == true || (forced == nil && options.fullRefresh && stored != nil && !staged) {
+            if stored?.phase != .fullRefresh { try await warehouse.dropTable(stagingTableName(physical)) }
+            state.phase = .fullRefresh
+            state.cursor = nil
+            staged = true
         }
-        report.seconds = Date().timeIntervalSince(started)
-        progress.report(.tableFinished(report))
-        return report
+        report.fullRefresh = staged || options.fullRefresh
+        return TableRun(spec: spec, key: key, site: site, target: staged ? stagingTableName(physical) : physical,
+                        staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),
+                        syncedAt: Timestamps.iso(options.now()))
     }
 
-    /// One commit: rows and the state that covers them.
-    func commit(_ run: inout TableRun, rows: [[Cell]], replace: ReplaceScope) async throws {
+    private func failedRun(_ table: TableName, site: SiteInfo) async -> TableRun {
+        let spec = options.catalog.spec(table) ?? TableSpec(name: table, method: "", kind: .dailyRows, mergeKey: [],
+                                                            knownColumns: [], acceptsDateRange: false, rowMeaning: "")
+        let key = StateKey(instance: client.instance.endpoint, siteId: siteId, table: table, tablePrefix: options.tablePrefix)
+        let state = ((try? await warehouse.loadState(key)) ?? nil) ?? TableState()
+        return TableRun(spec: spec, key: key, site: site, target: key.physicalTable, staged: false, state: state,
+                        report: TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: key.physicalTable),
+                        shaper: RowShaper(spec: spec), syncedAt: "")
+    }
+
+    /// A table finished: its success is recorded, and a full refresh's staging table swapped in.
+    private func finish(_ run: inout TableRun) async throws {
+        run.state.lastSuccessAt = Timestamps.iso(options.now())
+        run.state.lastError = nil
+        run.state.lastErrorAt = nil
+        run.state.failures = 0
+        if let every = options.every {
+            run.state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: 0))
+        }
+        if run.staged {
+            run.state.phase = .incremental
+            try await warehouse.promote(staging: run.target, into: run.key.physicalTable, mergeKey: run.spec.mergeKey,
+                                        declaredColumns: run.spec.knownColumns, siteId: siteId, stateKey: run.key, state: run.state)
+        } else {
+            try await warehouse.saveState(run.key, run.state)
+        }
+    }
+
+    /// Keeps the committed cursor; records the failure for `status` and the scheduler's backoff.
+    private func recordFailure(_ key: StateKey, state: TableState, message: String) async {
+        var latest = (try? await warehouse.loadState(key)) ?? nil ?? state
+        latest.lastError = message
+        latest.lastErrorAt = Timestamps.iso(options.now())
+        latest.failures += 1
+        if let every = options.every {
+            latest.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: latest.failures))
+        }
+        try? await warehouse.saveState(key, latest)
+    }
+
+    /// One commit: rows and the state that covers them, with the derived tables' rows of the same answers.
+    func commit(_ run: inout TableRun, rows: [[Cell]], replace: ReplaceScope, derived: [([[Cell]], ReplaceScope)] = []) async throws {
+        var parts: [TableWrite] = []
+        for (i, (dRows, dReplace)) in derived.enumerated() where i < run.derived.count {
+            run.derived[i].state.cursor = run.state.cursor
+            let d = run.derived[i]
+            parts.append(TableWrite(table: d.target, mergeKey: d.spec.mergeKey, declaredColumns: d.spec.knownColumns,
+                                    batch: d.shaper.batch(dRows), replace: dReplace, stateKey: d.key, state: d.state))
+            run.derived[i].report.rows += dRows.count
+        }
         let write = TableWrite(table: run.target, mergeKey: run.spec.mergeKey, declaredColumns: run.spec.knownColumns,
-                               batch: run.shaper.batch(rows), replace: replace, stateKey: run.key, state: run.state)
+                               batch: run.shaper.batch(rows), replace: replace, stateKey: run.key, state: run.state, derived: parts)
         try await warehouse.commit(write)
         run.report.rows += rows.count
     }
@@ -142,5 +203,13 @@ public final class SyncEngine: Sendable {
         if let e = error as? SyncError { return e.description }
         if error is CancellationError { return "interrupted before the table finished; committed rows are kept and the next run resumes" }
         return String(describing: error)
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async -> T) async -> [T] {
+        var out: [T] = []
+        for e in self { out.append(await transform(e)) }
+        return out
     }
 }

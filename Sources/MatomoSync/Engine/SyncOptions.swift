@@ -3,6 +3,8 @@ import Foundation
 /// What one sync run does.
 public struct SyncOptions: Sendable {
     public var tables: [TableName] = TableName.allCases
+    /// The tables this run knows: the built-in ones and the config's reports.
+    public var catalog: TableCatalog = .builtIn
     public var fullRefresh = false
     /// How far the first sync (or a full refresh) reaches back.
     public var backfillDays = 365
@@ -48,6 +50,7 @@ public struct SyncOptions: Sendable {
             throw SyncError.invalidInput("--page-size must be between 1 and 10000, got \(pageSize)")
         }
         guard !tables.isEmpty else { throw SyncError.invalidInput("no table to sync") }
+        try catalog.checkSelection(tables)
         guard rangeDays >= 1, bulkDays >= 1, pagesPerSegment >= 1 else {
             throw SyncError.invalidInput("range days, bulk days and pages per segment must be at least 1")
         }
