@@ -8,13 +8,13 @@ struct TablesCommand: AsyncParsableCommand {
         abstract: "List the tables matomo-sync can sync: method, one row per, merge key, cursor, sync methods.",
         discussion: "With --config, the file's declared reports ([[source.report]]) are listed too.")
 
-    @Option(help: "table or json (json lists every known column, its type and meaning).")
+    @Option(help: "table, json (every known column, its type and meaning) or markdown (the README's table reference).")
     var format: CatalogFormat = .table
 
     @Option(help: "Config file whose [[source.report]] tables to list as well.")
     var config: String?
 
-    enum CatalogFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
+    enum CatalogFormat: String, ExpressibleByArgument, CaseIterable { case table, json, markdown }
 
     func run() async throws {
         try await runReportingErrors {
@@ -26,6 +26,7 @@ struct TablesCommand: AsyncParsableCommand {
             switch format {
             case .table: print(TableFormatter.aligned(columns: TableCatalog.summaryColumns, rows: catalog.summaryRows))
             case .json: print(catalog.json)
+            case .markdown: print(catalog.markdown, terminator: "")
             }
         }
     }

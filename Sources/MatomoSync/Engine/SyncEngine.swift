@@ -32,11 +32,13 @@ public final class SyncEngine: Sendable {
         try await warehouse.lockForSync()
         return try await withCleanup {
             let site = try await client.site(id: siteId)
+            // Declared reports are checked before any data request; a bad one stops the run.
+            let catalog = try await settleReports(site: site)
             var reports: [TableReport] = []
             // A derived table runs inside the table it comes from, in the same commits.
-            for table in options.tables where options.catalog.spec(table)?.derivedFrom == nil {
+            for table in options.tables where catalog.spec(table)?.derivedFrom == nil {
                 try checkStop()
-                reports += await runTable(table, site: site)
+                reports += await runTable(table, site: site, catalog: catalog)
             }
             try checkStop()
             return SyncReport(tables: reports)
@@ -71,14 +73,14 @@ public final class SyncEngine: Sendable {
     }
 
     /// Runs one table and the tables derived from it; one report each.
-    private func runTable(_ table: TableName, site: SiteInfo) async -> [TableReport] {
+    private func runTable(_ table: TableName, site: SiteInfo, catalog: TableCatalog) async -> [TableReport] {
         let started = Date()
-        let derivedNames = options.tables.filter { options.catalog.spec($0)?.derivedFrom == table }
+        let derivedNames = options.tables.filter { catalog.spec($0)?.derivedFrom == table }
         var runs: [TableRun] = []
         do {
-            var run = try await prepareRun(table, site: site)
+            var run = try await prepareRun(table, site: site, catalog: catalog)
             for name in derivedNames {
-                var d = try await prepareRun(name, site: site, staged: run.staged)
+                var d = try await prepareRun(name, site: site, catalog: catalog, staged: run.staged)
                 if d.state.cursor == nil, run.state.cursor != nil, !run.staged {
                     logger.notice("\(name) starts now: the \(table) rows already stored keep no \(name); run --full-refresh --tables \(table),\(name) to fill their history")
                 }
@@ -119,8 +121,8 @@ public final class SyncEngine: Sendable {
 
     /// Loads a table's state and decides where its rows go. A full refresh fills a staging table and
     /// swaps it in only when complete; one left unfinished by a killed run is resumed, not restarted.
-    private func prepareRun(_ table: TableName, site: SiteInfo, staged forced: Bool? = nil) async throws -> TableRun {
-        guard let spec = options.catalog.spec(table) else { throw SyncError.invalidInput("unknown table '\(table)'") }
+    private func prepareRun(_ table: TableName, site: SiteInfo, catalog: TableCatalog, staged forced: Bool? = nil) async throws -> TableRun {
+        guard let spec = catalog.spec(table) else { throw SyncError.invalidInput("unknown table '\(table)'") }
         let key = StateKey(instance: client.instance.endpoint, siteId: siteId, table: table, tablePrefix: options.tablePrefix)
         let physical = key.physicalTable
         var report = TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: physical)

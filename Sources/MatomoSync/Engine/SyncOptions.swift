@@ -5,6 +5,9 @@ public struct SyncOptions: Sendable {
     public var tables: [TableName] = TableName.allCases
     /// The tables this run knows: the built-in ones and the config's reports.
     public var catalog: TableCatalog = .builtIn
+    /// The config's report declarations by table (their origin and key), settled against Matomo at the start of a run.
+    public var reportDeclarations: [TableName: ReportDeclaration] = [:]
+    var reportOrigins: [TableName: String] { reportDeclarations.mapValues(\.origin) }
     public var fullRefresh = false
     /// How far the first sync (or a full refresh) reaches back.
     public var backfillDays = 365

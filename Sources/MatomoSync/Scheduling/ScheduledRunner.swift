@@ -157,6 +157,7 @@ public final class ScheduledRunner: Sendable {
         let source = config.sources[job.source]
         var options = SyncOptions()
         options.catalog = source.catalog
+        options.reportDeclarations = Dictionary(source.reports.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         options.tables = [job.table] + source.enabledTables.map(\.0).filter { source.catalog.spec($0)?.derivedFrom == job.table }
         options.backfillDays = source.backfillDays
         options.tablePrefix = source.tablePrefix
