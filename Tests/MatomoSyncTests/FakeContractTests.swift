@@ -56,7 +56,7 @@ import Testing
         let fake = try await Self.replay(query, on: h)
         var problems: [String] = []
         Shape.compare(real: real, fake: fake, at: "$", into: &problems)
-        #expect(problems.isEmpty, "\(name):\n" + problems.prefix(15).joined(separator: "\n"))
+        #expect(problems.isEmpty, "\(name):\n\(problems.prefix(15).joined(separator: "\n"))")
     }
 
     @Test(arguments: errorSamples)
@@ -79,7 +79,7 @@ enum Shape {
     static func kind(_ v: Any) -> String {
         switch v {
         case is NSNull: return "null"
-        case let n as NSNumber: return CFGetTypeID(n) == CFBooleanGetTypeID() ? "bool" : "number"
+        case is NSNumber: return "number"
         case is String: return "string"
         case is [Any]: return "array"
         case is [String: Any]: return "object"

@@ -98,33 +98,6 @@ public enum ConfigLoader {
         }
         let every = try duration(t["every"], default: 6 * 3600, key: "\(at).every", fail)
 
-        var tables: [TableName: TablePlan] = [:]
-        for name in TableName.allCases { tables[name] = TablePlan(method: .incremental, every: every) }
-        if let value = t["tables"] {
-            guard let tt = value.table else { throw fail("\(at).tables", "must be a table") }
-            for key in tt.keys {
-                let name = TableName(key)
-                guard TableCatalog.builtIn.spec(name) != nil else {
-                    throw fail("\(at).tables.\(key)", "unknown table; the tables are \(TableCatalog.builtIn.helpList)")
-                }
-                let v = tt[key]!
-                if let enabled = v.bool {
-                    if !enabled { tables[name] = nil }
-                    continue
-                }
-                guard let spec = v.table else { throw fail("\(at).tables.\(key)", "must be false or { method = ..., every = ... }") }
-                try checkKeys(spec, allowed: ["method", "every"], at: "\(at).tables.\(key)", fail)
-                var plan = TablePlan(method: .incremental, every: every)
-                if let m = spec["method"] {
-                    guard let s = m.string, let method = TablePlan.Method(rawValue: s) else {
-                        throw fail("\(at).tables.\(key).method", "must be \"incremental\" or \"full_refresh\"")
-                    }
-                    plan.method = method
-                }
-                plan.every = try duration(spec["every"], default: every, key: "\(at).tables.\(key).every", fail)
-                tables[name] = plan
-            }
-        }
         var reports: [ReportDeclaration] = []
         if let value = t["report"] {
             guard let list = value.array else { throw fail("\(at).report", "must be an array of tables ([[source.report]])") }
@@ -158,7 +131,33 @@ public enum ConfigLoader {
                     throw fail("\(rat).name", "'\(name)' clashes with another report of that name")
                 }
                 reports.append(declaration)
-                tables[declaration.name] = TablePlan(method: .incremental, every: every)
+            }
+        }
+        var tables: [TableName: TablePlan] = [:]
+        for name in TableName.allCases + reports.map(\.name) { tables[name] = TablePlan(method: .incremental, every: every) }
+        if let value = t["tables"] {
+            guard let tt = value.table else { throw fail("\(at).tables", "must be a table") }
+            for key in tt.keys {
+                let name = TableName(key)
+                guard TableCatalog.builtIn.spec(name) != nil || reports.contains(where: { $0.name == name }) else {
+                    throw fail("\(at).tables.\(key)", "unknown table; the tables are \(TableCatalog.builtIn.helpList) and this source's reports")
+                }
+                let v = tt[key]!
+                if let enabled = v.bool {
+                    if !enabled { tables[name] = nil }
+                    continue
+                }
+                guard let spec = v.table else { throw fail("\(at).tables.\(key)", "must be false or { method = ..., every = ... }") }
+                try checkKeys(spec, allowed: ["method", "every"], at: "\(at).tables.\(key)", fail)
+                var plan = TablePlan(method: .incremental, every: every)
+                if let m = spec["method"] {
+                    guard let s = m.string, let method = TablePlan.Method(rawValue: s) else {
+                        throw fail("\(at).tables.\(key).method", "must be \"incremental\" or \"full_refresh\"")
+                    }
+                    plan.method = method
+                }
+                plan.every = try duration(spec["every"], default: every, key: "\(at).tables.\(key).every", fail)
+                tables[name] = plan
             }
         }
         return SourceConfig(url: url, sites: sites, token: token, tokenValue: tokenValue, tablePrefix: prefix,

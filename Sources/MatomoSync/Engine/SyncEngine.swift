@@ -102,7 +102,8 @@ public final class SyncEngine: Sendable {
         } catch {
             let message = Self.describe(error)
             if runs.isEmpty {
-                runs = [await failedRun(table, site: site)] + derivedNames.asyncMap { await self.failedRun($0, site: site) }
+                runs = [await failedRun(table, site: site)]
+                for name in derivedNames { runs.append(await failedRun(name, site: site)) }
             }
             for i in runs.indices {
                 runs[i].report.error = message
@@ -205,13 +206,5 @@ public final class SyncEngine: Sendable {
         if let e = error as? SyncError { return e.description }
         if error is CancellationError { return "interrupted before the table finished; committed rows are kept and the next run resumes" }
         return String(describing: error)
-    }
-}
-
-extension Sequence {
-    func asyncMap<T>(_ transform: (Element) async -> T) async -> [T] {
-        var out: [T] = []
-        for e in self { out.append(await transform(e)) }
-        return out
     }
 }
