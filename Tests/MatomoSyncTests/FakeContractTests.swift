@@ -11,7 +11,7 @@ import Testing
     /// Every sample of a method the fake serves. Methods the fake serves without a sample are listed
     /// in `unsampled`, so a new method cannot slip through without one.
     static let samples = [
-        "API.getMatomoVersion", "SitesManager.getSiteFromId", "Live.getLastVisitsDetails.site3_day_yesterday_limit5",
+        "API.getMatomoVersion", "SitesManager.getSiteFromId", "Live.getLastVisitsDetails.range_last30_limit5_asc",
         "VisitsSummary.get.day_last10", "VisitsSummary.get.day_yesterday", "Actions.get.day_last3", "Actions.get.day_yesterday",
         "Referrers.getAll.day_yesterday", "UserCountry.getCountry.day_date_range", "UserCountry.getCountry.day_yesterday",
         "Actions.getPageUrls.day_yesterday_flat", "Actions.getPageUrls.day_last3_flat", "Goals.get.day_yesterday", "Goals.get.day_last3",

@@ -113,6 +113,9 @@ enum ActionReportsHandler {
         var sum = 0.0, minValue: Double?, maxValue: Double?
         var visits = Set<Int>(), visitors = Set<String>()
         var subtable = 0
+        /// Distinct (category, action, name) of the row's events: Matomo sums a row made of several in
+        /// PHP (integers) and passes one made of a single one straight from SQL (strings).
+        var parts = Set<String>()
     }
 
     static func events(_ dimension: EventDimension, _ params: RequestParams, _ ctx: APIContext) throws(MatomoError) -> [UInt8] {
@@ -138,6 +141,7 @@ enum ActionReportsHandler {
                     }
                     row.visits.insert(s.visit.idVisit)
                     row.visitors.insert(s.visit.visitorId)
+                    row.parts.insert("\(a.eventCategory ?? "")\u{0}\(a.eventAction ?? "")\u{0}\(a.title)")
                     table[label] = row
                 }
             }
@@ -149,7 +153,7 @@ enum ActionReportsHandler {
                     o.events += r.events; o.withValue += r.withValue; o.sum += r.sum
                     if let m = r.minValue { o.minValue = Swift.min(o.minValue ?? m, m) }
                     if let m = r.maxValue { o.maxValue = Swift.max(o.maxValue ?? m, m) }
-                    o.visits.formUnion(r.visits); o.visitors.formUnion(r.visitors)
+                    o.visits.formUnion(r.visits); o.visitors.formUnion(r.visitors); o.parts.formUnion(r.parts)
                 }
                 return o
             }
@@ -164,9 +168,10 @@ enum ActionReportsHandler {
                 w.beginObject()
                 w.key("label"); w.string(r.label)
                 if period != .range { w.key("nb_uniq_visitors"); w.int(r.visitors.count) }
-                w.key("nb_visits"); w.int(r.visits.count)
-                w.key("nb_events"); w.int(r.events)
-                w.key("nb_events_with_value"); w.int(r.withValue)
+                let summed = r.parts.count > 1
+                w.key("nb_visits"); summed ? w.int(r.visits.count) : w.intString(r.visits.count)
+                w.key("nb_events"); summed ? w.int(r.events) : w.intString(r.events)
+                w.key("nb_events_with_value"); summed ? w.int(r.withValue) : w.intString(r.withValue)
                 w.key("sum_event_value"); number(r.sum, into: &w)
                 w.key("min_event_value"); number(r.minValue ?? 0, into: &w)
                 w.key("max_event_value"); number(r.maxValue ?? 0, into: &w)
