@@ -84,25 +84,34 @@ import Testing
                                            eventCategory: "Cat", eventAction: "Act \(i)")
                       })
         }
-        h.fake.addVisits([visit(5, last: t + 4)])
+        // Visit 8 holds the cursor, so a later walk starts after it and meets visit 7 again once it moves.
+        let other = FakeVisit(idVisit: 8, siteId: 1, firstActionTimestamp: t + 10, lastActionTimestamp: t + 10)
+        h.fake.addVisits([visit(5, last: t + 4), other])
         try await h.sync(h.options([.visits, .visitActions], backfillDays: 2))
-        #expect(try await h.query("SELECT position, type FROM visit_actions ORDER BY position")
+        #expect(try await h.query("SELECT position, type FROM visit_actions WHERE id_visit = 7 ORDER BY position")
                 == (0..<5).map { [.int(Int64($0)), .text($0 % 2 == 0 ? "action" : "event")] })
-        // The visit goes on (three actions, then one fewer in a rewrite): fetched again, its actions replace the old ones.
+        // Visit 7 is rewritten with three actions and a later last action: fetched again, its actions
+        // replace the old five exactly (positions 3 and 4 go).
         h.fake.removeAllVisits(siteId: 1)
-        h.fake.addVisits([visit(3, last: t + 100)])
+        h.fake.addVisits([visit(3, last: t + 100), other])
         h.clock.advance(3600)
         let (report, _) = try await h.sync(h.options([.visits, .visitActions], backfillDays: 2))
         #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
-        #expect(try await h.query("SELECT position, event_action FROM visit_actions ORDER BY position")
+        #expect(report.tables.first { $0.table == .visitActions }?.rows == 3)
+        #expect(try await h.query("SELECT position, event_action FROM visit_actions WHERE id_visit = 7 ORDER BY position")
                 == [[.int(0), .null], [.int(1), .text("Act 1")], [.int(2), .null]])
-        #expect(try await h.int("SELECT COUNT(*) FROM visits") == 1)
+        #expect(try await h.int("SELECT COUNT(*) FROM visit_actions WHERE id_visit = 8") == 1)
+        #expect(try await h.int("SELECT COUNT(*) FROM visits") == 2)
         // Turned off alone: visits sync, visit_actions is left as it was.
         h.fake.removeAllVisits(siteId: 1)
-        h.fake.addVisits([visit(6, last: t + 200)])
+        h.fake.addVisits([visit(3, last: t + 100), other,
+                          FakeVisit(idVisit: 9, siteId: 1, firstActionTimestamp: t + 300, lastActionTimestamp: t + 300)])
         h.clock.advance(3600)
-        try await h.sync(h.options([.visits], backfillDays: 2))
-        #expect(try await h.int("SELECT COUNT(*) FROM visit_actions") == 3)
+        let (off, _) = try await h.sync(h.options([.visits], backfillDays: 2))
+        #expect(off.tables.map(\.table) == [.visits])
+        #expect(try await h.int("SELECT COUNT(*) FROM visits WHERE id_visit = 9") == 1)
+        #expect(try await h.int("SELECT COUNT(*) FROM visit_actions WHERE id_visit = 9") == 0)
+        #expect(try await h.int("SELECT COUNT(*) FROM visit_actions") == 4)
     }
 
     @Test(arguments: WarehouseKind.allCases)
