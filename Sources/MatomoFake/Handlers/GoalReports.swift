@@ -68,7 +68,7 @@ enum GoalReportsHandler {
     static func get(_ params: RequestParams, _ ctx: APIContext) throws(MatomoError) -> [UInt8] {
         let goalFilter = params["idGoal"].flatMap { Int($0) }.flatMap { $0 == 0 ? nil : $0 }
         return try ReportFrame.render(params, ctx, emptyAlone: { w, frame in
-            render([.init(), .init(), .init()], frame: frame, into: &w)
+            render([.init(), .init(), .init()], frame: frame, allGroups: true, into: &w)
         }) { visits, _, _, frame, w in
             // all, new visits, returning visits
             var t = [Totals(), Totals(), Totals()]
@@ -87,13 +87,15 @@ enum GoalReportsHandler {
                     if converted { t[i].converted += 1 }
                 }
             }
-            render(t, frame: frame, into: &w)
+            render(t, frame: frame, allGroups: false, into: &w)
         }
     }
 
-    private static func render(_ t: [Totals], frame: ReportFrame, into w: inout JSONWriter) {
+    /// A period with visits leaves out the new- or returning-visit metrics when it has no such visits,
+    /// as Matomo 5 does; a period without visits (a goal that does not exist) has all of them, zero.
+    private static func render(_ t: [Totals], frame: ReportFrame, allGroups: Bool, into w: inout JSONWriter) {
         w.beginObject()
-        for (i, suffix) in ["", "_new_visit", "_returning_visit"].enumerated() {
+        for (i, suffix) in ["", "_new_visit", "_returning_visit"].enumerated() where allGroups || i == 0 || t[i].visits > 0 {
             w.key("nb_conversions" + suffix); w.int(t[i].conversions)
             w.key("nb_visits_converted" + suffix); w.int(t[i].converted)
             w.key("revenue" + suffix); ActionReportsHandler.number((t[i].revenue * 100).rounded() / 100, into: &w)
