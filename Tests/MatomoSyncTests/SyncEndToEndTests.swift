@@ -161,12 +161,17 @@ import Testing
         try await h.sync(h.options(backfillDays: 10))
         let visits = try await h.int("SELECT COUNT(*) FROM visits")
         let referrers = try await h.int("SELECT COUNT(*) FROM referrers")
+        let actions = try await h.int("SELECT COUNT(*) FROM visit_actions")
+        #expect(actions > visits)
         let (report, _) = try await h.sync(h.options(backfillDays: 10, fullRefresh: true))
         #expect(report.succeeded)
         #expect(report.tables.allSatisfy { $0.fullRefresh })
         #expect(try await h.int("SELECT COUNT(*) FROM visits") == visits)
         #expect(try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visits") == visits)
         #expect(try await h.int("SELECT COUNT(*) FROM referrers") == referrers)
+        // visit_actions is refreshed with visits, through its own staging table.
+        #expect(try await h.int("SELECT COUNT(*) FROM visit_actions") == actions)
+        #expect(try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visit_actions") == visits)
         #expect(try await h.tableNames().filter { $0.contains("staging") } == [])
         #expect(try await h.tableNames().contains("visits"))
     }
