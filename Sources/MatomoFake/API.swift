@@ -41,7 +41,7 @@ struct APIContext: Sendable {
 
 /// Routes `method=Module.action` to its handler, in the order Matomo checks things: method name,
 /// plugin, method, required parameters, access, site, period/date.
-enum APIDispatcher {
+public enum APIDispatcher {
     /// Plugins a stock Matomo 5 has enabled: other modules answer "The plugin X is not enabled".
     static let enabledModules: Set<String> = [
         "API", "Actions", "Annotations", "Contents", "CoreAdminHome", "CoreHome", "CustomDimensions", "Dashboard",
@@ -51,11 +51,14 @@ enum APIDispatcher {
         "VisitTime", "VisitorInterest", "VisitsSummary",
     ]
 
-    static let implemented: Set<String> = [
+    /// The methods the fake answers; public so tests can check every built-in table's method is among them.
+    public static let implemented: Set<String> = [
         "API.getMatomoVersion", "API.getBulkRequest",
         "SitesManager.getSiteFromId", "SitesManager.getSitesWithAtLeastViewAccess", "SitesManager.getSitesIdWithAtLeastViewAccess",
         "Live.getLastVisitsDetails",
         "VisitsSummary.get", "Actions.get", "Referrers.getAll", "UserCountry.getCountry",
+        "Actions.getPageUrls", "Goals.get", "Goals.getGoals", "Events.getCategory", "Events.getAction", "Events.getName",
+        "API.getReportMetadata",
     ]
 
     /// Runs one API call and returns its JSON body; errors are thrown with Matomo's message and status.
@@ -107,6 +110,20 @@ enum APIDispatcher {
             return try ReportsHandler.report(.referrers, params, ctx)
         case "UserCountry.getCountry":
             return try ReportsHandler.report(.countries, params, ctx)
+        case "Actions.getPageUrls":
+            return try ActionReportsHandler.pageUrls(params, ctx)
+        case "Events.getCategory":
+            return try ActionReportsHandler.events(.category, params, ctx)
+        case "Events.getAction":
+            return try ActionReportsHandler.events(.action, params, ctx)
+        case "Events.getName":
+            return try ActionReportsHandler.events(.name, params, ctx)
+        case "Goals.get":
+            return try GoalReportsHandler.get(params, ctx)
+        case "Goals.getGoals":
+            return try GoalReportsHandler.getGoals(params, ctx)
+        case "API.getReportMetadata":
+            return try ReportMetadataHandler.answer(params, ctx)
         default:
             let parts = method.split(separator: ".")
             throw .unknownMethod(module: String(parts[0]), method: String(parts[1]))

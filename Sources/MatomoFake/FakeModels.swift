@@ -139,6 +139,10 @@ public struct FakeMatomoConfiguration: Sendable {
     public var now: @Sendable () -> Date = { Date() }
     /// Faults injected instead of answers (nil: none).
     public var faults: FaultPlan?
+    /// Goal definitions per site (Goals.getGoals); sites not listed have `FakeGoal.defaults`.
+    public var goals: [Int: [FakeGoal]] = [:]
+    /// Rows a day archive of a row report keeps (pages, events); the rest is summed into `Others`.
+    public var reportRowLimit: Int? = 500
     /// Answers forced by tests for some requests: (API method, parameters) → answer, or nil to answer normally.
     public var answerOverride: (@Sendable (String, [String: String]) -> FakeAnswer?)?
 

@@ -112,6 +112,12 @@ struct TrafficGenerator {
                 t += nextIsQuick ? Int.random(in: 2...40, using: &rng) : Int.random(in: 8...240, using: &rng)
             }
         }
+        // A newsletter pageview converts goal 1 (FakeGoal.defaults) a second later; decided without
+        // the random generator, so the same seed still gives the same visits.
+        if let i = actions.firstIndex(where: { $0.type == "action" && $0.url.hasSuffix("/newsletter/") }) {
+            actions.insert(FakeAction(type: "goal", url: actions[i].url, title: "Newsletter signup",
+                                      timestamp: actions[i].timestamp, goalId: 1, revenue: 0), at: i + 1)
+        }
         // Time spent per pageview.
         let last = actions[actions.count - 1].timestamp
         let pageviews = actions.indices.filter { actions[$0].type == "action" }

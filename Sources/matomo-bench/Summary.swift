@@ -1,4 +1,21 @@
 import Foundation
+import MatomoSync
+
+/// One table's result, from a `--log-format json` line of the sync.
+struct TableLine {
+    var table: String
+    var rows: Int
+    var requests: Int
+    var seconds: Double
+
+    static func parse(_ log: String) -> [TableLine] {
+        log.split(separator: "\n").compactMap { line in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let table = o["table"] as? String, let requests = o["requests"] as? Int else { return nil }
+            return TableLine(table: table, rows: o["rows"] as? Int ?? 0, requests: requests, seconds: o["seconds"] as? Double ?? 0)
+        }
+    }
+}
 
 /// One measured `matomo-sync sync` run.
 struct RunResult {
@@ -8,11 +25,14 @@ struct RunResult {
     var requests: [String: Int]
     /// Rows in the `visits` table afterwards.
     var visits: Int
+    /// Each table's own line of the sync's JSON log: rows, requests, seconds.
+    var tables: [TableLine] = []
 
     var totalRequests: Int { requests.values.reduce(0, +) }
+    /// Requests of the report tables (every method of the catalog but the Live API) and the day counts.
     var aggregateRequests: Int {
-        ["VisitsSummary.get", "Actions.get", "UserCountry.getCountry", "API.getBulkRequest", "Referrers.getAll"]
-            .reduce(0) { $0 + (requests[$1] ?? 0) }
+        let methods = Set(TableCatalog.builtIn.specs.filter { $0.kind != .visitLog && !$0.method.isEmpty }.map(\.method) + ["API.getBulkRequest"])
+        return methods.reduce(0) { $0 + (requests[$1] ?? 0) }
     }
 
     func describe() -> String {
@@ -22,6 +42,7 @@ struct RunResult {
             (\(String(format: "%.2f", cost.cpuUser)) user + \(String(format: "%.2f", cost.cpuSystem)) sys), \
             peak RSS \(Summary.megabytes(cost.maxRSS)), \(visits.formatted()) visits stored
               requests: \(totalRequests) (\(methods))
+              tables: \(tables.map { "\($0.table) \($0.requests) req \(String(format: "%.2f", $0.seconds)) s \($0.rows.formatted()) rows" }.joined(separator: "; "))
             """
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import MatomoFake
 import MatomoSync
 
-// A full backfill of all five tables, then an incremental run with nothing new, by the built
+// A full backfill of every built-in table, then an incremental run with nothing new, by the built
 // `matomo-sync sync` as a child process against the fake Matomo (latency + rows × cost per answer);
 // then the same backfill with the baseline strategy (one request per table and day, one at a time).
 //
@@ -48,15 +48,16 @@ func warehouseURL(_ name: String) -> String {
 func run(_ name: String, warehouse: String, extra: [String]) async throws -> RunResult {
     fake.resetRequests()
     let args = ["sync", "--url", url.absoluteString, "--site-id", "1", "--warehouse", warehouse,
-                "--backfill-days", String(settings.days), "--page-size", String(settings.pageSize), "--quiet"] + extra
-    let cost = try await ChildRun.run(binary, args, environment: ["MATOMO_TOKEN": token],
-                                      log: folder.appendingPathComponent("sync.log").path)
+                "--backfill-days", String(settings.days), "--page-size", String(settings.pageSize), "--log-format", "json"] + extra
+    let logFile = folder.appendingPathComponent("sync-\(fake.requests().count)-\(UUID().uuidString.prefix(8)).log")
+    let cost = try await ChildRun.run(binary, args, environment: ["MATOMO_TOKEN": token], log: logFile.path)
+    let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
     guard cost.status == 0 else {
-        let log = (try? String(contentsOf: folder.appendingPathComponent("sync.log"), encoding: .utf8)) ?? ""
         throw BenchError("\(name): matomo-sync exited with \(cost.status)\n\(log.suffix(2000))")
     }
     let requests = Dictionary(grouping: fake.requests(), by: \.apiMethod).mapValues(\.count)
-    let result = RunResult(name: name, cost: cost, requests: requests, visits: try await storedVisits(warehouse))
+    let result = RunResult(name: name, cost: cost, requests: requests, visits: try await storedVisits(warehouse),
+                           tables: TableLine.parse(log))
     say(result.describe())
     return result
 }

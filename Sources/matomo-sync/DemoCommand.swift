@@ -43,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
             var options = SyncOptions()
             options.backfillDays = days
 
-            say("\nFirst sync: a \(days)-day backfill of all five tables into \(warehouse)")
+            say("\nFirst sync: a \(days)-day backfill of every built-in table (\(TableCatalog.builtIn.helpList)) into \(warehouse)")
             let first = try await sync(url: url, token: token, options: options)
             say("\nSecond sync: incremental, only what is new (and the 3-day trailing window for reports)")
             let second = try await sync(url: url, token: token, options: options)
@@ -55,6 +55,8 @@ struct DemoCommand: AsyncParsableCommand {
                 ("Visits per day, last 7 days", "SELECT _date, nb_visits, nb_actions, bounce_rate FROM visits_summary ORDER BY _date DESC LIMIT 7"),
                 // Plain SQL that SQLite, PostgreSQL and ClickHouse all run.
                 ("Top referrers", "SELECT label, referer_type, SUM(nb_visits) AS visits FROM referrers GROUP BY label, referer_type ORDER BY visits DESC LIMIT 5"),
+                ("Top pages", "SELECT label, SUM(nb_hits) AS pageviews, SUM(nb_visits) AS visits, ROUND(SUM(sum_time_spent) * 1.0 / SUM(nb_hits)) AS avg_seconds FROM pages GROUP BY label ORDER BY pageviews DESC LIMIT 5"),
+                ("Events by category (visit_actions, from the visit log)", "SELECT event_category, event_action, COUNT(*) AS events FROM visit_actions WHERE type = 'event' GROUP BY event_category, event_action ORDER BY events DESC LIMIT 5"),
                 ("Visits by country (visit log)", "SELECT country, COUNT(*) AS visits, ROUND(AVG(visit_duration)) AS avg_seconds FROM visits GROUP BY country ORDER BY visits DESC LIMIT 5"),
             ]
             for (title, sql) in queries {

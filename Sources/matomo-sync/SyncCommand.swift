@@ -21,7 +21,7 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "With --config: every table, due or not.")
     var all = false
 
-    @Option(help: "Comma-separated tables: visits, visits_summary, actions_summary, referrers, countries (default: all).")
+    @Option(help: ArgumentHelp("Comma-separated tables: \(TableCatalog.builtIn.helpList) (default: all; see `matomo-sync tables`)."))
     var tables: String?
 
     @Flag(name: .customLong("full-refresh"),

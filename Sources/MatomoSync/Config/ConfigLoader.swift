@@ -59,15 +59,15 @@ public enum ConfigLoader {
         for (i, value) in sourceArray.enumerated() {
             let at = "source[\(i)]"
             guard let table = value.table else { throw fail(at, "must be a table ([[source]])") }
-            sources.append(try source(table, at: at, environment: environment, fail))
+            sources.append(try source(table, at: at, path: path, environment: environment, fail))
         }
         try checkOverlaps(sources, fail)
         return SyncConfig(warehouse: warehouse, sources: sources, path: path)
     }
 
-    private static func source(_ t: TOMLTable, at: String, environment: [String: String],
+    private static func source(_ t: TOMLTable, at: String, path pathForMessages: String, environment: [String: String],
                                _ fail: (String, String) -> SyncError) throws -> SourceConfig {
-        try checkKeys(t, allowed: ["url", "sites", "token_file", "token_env", "table_prefix", "backfill_days", "every", "tables"], at: at, fail)
+        try checkKeys(t, allowed: ["url", "sites", "token_file", "token_env", "table_prefix", "backfill_days", "every", "tables", "report"], at: at, fail)
         guard let url = t["url"]?.string else { throw fail("\(at).url", "missing; give the Matomo address") }
         do { _ = try InstanceURL(parsing: url) } catch { throw fail("\(at).url", "\(error)") }
 
@@ -120,13 +120,49 @@ public enum ConfigLoader {
         }
         let every = try duration(t["every"], default: 6 * 3600, key: "\(at).every", fail)
 
+        var reports: [ReportDeclaration] = []
+        if let value = t["report"] {
+            guard let list = value.array else { throw fail("\(at).report", "must be an array of tables ([[source.report]])") }
+            for (j, item) in list.enumerated() {
+                let rat = "\(at).report[\(j)]"
+                guard let r = item.table else { throw fail(rat, "must be a table") }
+                try checkKeys(r, allowed: ["name", "method", "params", "key"], at: rat, fail)
+                guard let name = r["name"]?.string else { throw fail("\(rat).name", "missing; the table's name") }
+                guard let method = r["method"]?.string else { throw fail("\(rat).method", "missing; e.g. DevicesDetection.getType") }
+                var params: [(String, String)] = []
+                if let p = r["params"] {
+                    guard let pt = p.table else { throw fail("\(rat).params", "must be an inline table, e.g. { flat = \"1\" }") }
+                    for k in pt.keys.sorted() {
+                        guard let v = pt[k].flatMap({ $0.string ?? $0.int.map(String.init) ?? $0.bool.map { $0 ? "1" : "0" } }) else {
+                            throw fail("\(rat).params.\(k)", "must be a string or a number")
+                        }
+                        params.append((k, v))
+                    }
+                }
+                var key: [String]?
+                if let k = r["key"] {
+                    guard let arr = k.array, let names = Optional(arr.compactMap(\.string)), names.count == arr.count else {
+                        throw fail("\(rat).key", "must be a list of column names, e.g. [\"label\"]")
+                    }
+                    key = names
+                }
+                let declaration = ReportDeclaration(name: TableName(name), method: method, params: params, key: key,
+                                                    origin: "\(pathForMessages): \(rat)")
+                try declaration.checkOffline(against: .builtIn)
+                guard !reports.contains(where: { $0.name == declaration.name }) else {
+                    throw fail("\(rat).name", "'\(name)' clashes with another report of that name")
+                }
+                reports.append(declaration)
+            }
+        }
         var tables: [TableName: TablePlan] = [:]
-        for name in TableName.allCases { tables[name] = TablePlan(method: .incremental, every: every) }
+        for name in TableName.allCases + reports.map(\.name) { tables[name] = TablePlan(method: .incremental, every: every) }
         if let value = t["tables"] {
             guard let tt = value.table else { throw fail("\(at).tables", "must be a table") }
             for key in tt.keys {
-                guard let name = TableName(rawValue: key) else {
-                    throw fail("\(at).tables.\(key)", "unknown table; the tables are \(TableName.allCases.map(\.rawValue).joined(separator: ", "))")
+                let name = TableName(key)
+                guard TableCatalog.builtIn.spec(name) != nil || reports.contains(where: { $0.name == name }) else {
+                    throw fail("\(at).tables.\(key)", "unknown table; the tables are \(TableCatalog.builtIn.helpList) and this source's reports")
                 }
                 let v = tt[key]!
                 if let enabled = v.bool {
@@ -154,7 +190,7 @@ public enum ConfigLoader {
             }
         }
         return SourceConfig(url: url, sites: sites, token: token, tokenValue: tokenValue, tablePrefix: prefix,
-                            backfillDays: backfill, every: every, tables: tables)
+                            backfillDays: backfill, every: every, tables: tables, reports: reports)
     }
 
     private static func duration(_ value: TOMLValueConvertible?, default def: Int, key: String,

@@ -31,10 +31,17 @@ public struct SourceConfig: Sendable {
     /// Seconds between syncs of a table, unless the table says otherwise.
     public var every: Int
     public var tables: [TableName: TablePlan]
+    /// Reports declared as tables (`[[source.report]]`).
+    public var reports: [ReportDeclaration] = []
 
-    /// The tables this source syncs, in the canonical order.
+    /// The built-in tables and this source's reports.
+    public var catalog: TableCatalog {
+        (try? TableCatalog.builtIn.adding(reports.map(\.spec))) ?? .builtIn
+    }
+
+    /// The tables this source syncs, in catalog order.
     public var enabledTables: [(TableName, TablePlan)] {
-        TableName.allCases.compactMap { name in tables[name].map { (name, $0) } }
+        catalog.names.compactMap { name in tables[name].map { (name, $0) } }
     }
 }
 

@@ -10,7 +10,7 @@ extension SyncEngine {
         let zone = run.site.timeZone
         let today = LocalDay.containing(options.now(), in: zone)
         let created = run.site.createdAt.map { LocalDay.containing($0, in: zone) }
-        let cursor = run.state.cursor.flatMap { LocalDay($0) }
+        let cursor = ReportCursor(run.state.cursor).day
         let window = AggregatePlanner.window(today: today, cursor: cursor, backfillDays: options.backfillDays,
                                              fullRefresh: false, siteCreated: created)
         run.report.days = window
@@ -48,7 +48,9 @@ extension SyncEngine {
                     if run.spec.kind == .dailyMetrics {
                         throw MatomoError.unexpectedAnswer(method: run.spec.method, detail: "rows where one metrics object per day was expected")
                     }
-                    for row in list { rows.append(run.shaper.shape(row, siteId: siteId, date: date, syncedAt: run.syncedAt)) }
+                    for row in list where !Self.isPadding(row) {
+                        rows.append(run.shaper.shape(row, siteId: siteId, date: date, syncedAt: run.syncedAt))
+                    }
                 case .value:
                     throw MatomoError.unexpectedAnswer(method: run.spec.method, detail: "a bare value where a day's report was expected")
                 case .empty:
@@ -63,11 +65,30 @@ extension SyncEngine {
             if !missing.isEmpty {
                 throw MatomoError.unexpectedAnswer(method: run.spec.method, detail: "no answer for \(counted(missing.count, "day")), first \(missing[0])")
             }
-            run.state.cursor = chunk.last.description
+            // A declared report remembers, with its cursor, that Matomo wanted one date per request.
+            run.state.cursor = ReportCursor(day: chunk.last, singleDate: run.spec.userDeclared && !run.spec.acceptsDateRange).text
             try await commit(&run, rows: rows, replace: .days(chunk.days.map(\.description)))
             done += chunk.count
             progress.report(.progress(run.spec.name, siteId: siteId, daysDone: done, daysTotal: window.count, rows: run.report.rows))
         }
+    }
+
+    /// A row whose every metric is zero: what some reports add to a single-day answer only
+    /// (`DevicesDetection.getType` lists every device type), so a day is stored the same whichever way
+    /// it was asked. Text fields (label, segment, ...) are not metrics.
+    static func isPadding(_ row: JSONRow) -> Bool {
+        var numbers = 0
+        for (_, value) in row {
+            switch value {
+            case .int(let i): if i != 0 { return false }; numbers += 1
+            case .double(let d): if d != 0 { return false }; numbers += 1
+            case .string(let s):
+                if let d = Double(s) { if d != 0 { return false }; numbers += 1 }
+            case .json(let text): if text != "[]" && text != "{}" { return false }
+            default: break
+            }
+        }
+        return numbers > 0
     }
 
     private func fetch(_ spec: TableSpec, _ chunk: DayRange) async throws -> [(LocalDay, DayReport)] {

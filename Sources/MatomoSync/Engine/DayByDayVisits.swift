@@ -28,6 +28,7 @@ extension SyncEngine {
                 run.report.requests += 1
                 let visits = try ReportParsing.visits(body, method: run.spec.method)
                 var rows: [[Cell]] = []
+                var derived = DerivedPage()
                 rows.reserveCapacity(visits.count)
                 var deferred = false
                 for (i, visit) in visits.enumerated() {
@@ -41,10 +42,11 @@ extension SyncEngine {
                         break
                     }
                     rows.append(run.shaper.shape(visit, siteId: siteId, date: day.description, syncedAt: run.syncedAt))
+                    try derived.add(visit, day: day.description, siteId: siteId, run: &run)
                     cursor!.advance(to: ts)
                 }
                 run.state.cursor = cursor!.description
-                try await commit(&run, rows: rows, replace: .byKey)
+                try await commit(&run, rows: rows, replace: .byKey, derived: derived.writes)
                 progress.report(.progress(.visits, siteId: siteId, daysDone: done, daysTotal: days.count, rows: run.report.rows))
                 if deferred { break walk }
                 if visits.count < page.limit { break }

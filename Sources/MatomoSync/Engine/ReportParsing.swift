@@ -35,6 +35,47 @@ public enum ReportParsing {
         }
     }
 
+    /// A list answer without dates (`Goals.getGoals`): an array of objects; `{}` or `[]` when empty.
+    public static func list(_ body: [UInt8], method: String) throws -> [JSONRow] {
+        do {
+            var reader = JSONReader(body)
+            var rows: [JSONRow] = []
+            switch try reader.peek() {
+            case .array:
+                try reader.readArray { r in
+                    guard try r.peek() == .object else { throw MatomoError.unexpectedAnswer(method: method, detail: "an entry is not an object") }
+                    rows.append(try r.readRow())
+                }
+            case .object:
+                // PHP encodes an array keyed by id as an object (`{"1":{...}}`); an error object is not a list.
+                try reader.readObject { r, key in
+                    guard try r.peek() == .object else { throw MatomoError.unexpectedAnswer(method: method, detail: "expected a list, got an object with '\(key)'") }
+                    rows.append(try r.readRow())
+                }
+            default:
+                throw MatomoError.unexpectedAnswer(method: method, detail: "expected a list")
+            }
+            try reader.expectEnd()
+            return rows
+        } catch let error as JSONReadError {
+            throw MatomoError.invalidJSON(method: method, detail: error.description)
+        }
+    }
+
+    /// The entries of a visit's `actionDetails` (kept verbatim in the visit row), in order.
+    public static func actions(_ field: JSONField?) throws -> [(position: Int, action: JSONRow)] {
+        guard case .json(let text)? = field else { return [] }
+        var reader = JSONReader(Array(text.utf8))
+        guard try reader.peek() == .array else { return [] }
+        var rows: [(Int, JSONRow)] = []
+        var position = 0
+        try reader.readArray { r in
+            if try r.peek() == .object { rows.append((position, try r.readRow())) } else { try r.skipValue() }
+            position += 1
+        }
+        return rows
+    }
+
     /// A `period=day&date=A,B` answer, or a single-day answer for `singleDay`.
     public static func days(_ body: [UInt8], method: String, singleDay: LocalDay?) throws -> [(LocalDay, DayReport)] {
         do {

@@ -44,7 +44,9 @@ public final class SyncEngine: Sendable {
                 }
                 throw error
             }
-            let reports = try await runLanes(site: site)
+            // Declared reports are checked before any data request; a bad one stops the run.
+            let catalog = try await settleReports(site: site)
+            let reports = try await runLanes(site: site, catalog: catalog)
             try checkStop()
             return SyncReport(tables: reports)
         } cleanup: {
@@ -73,81 +75,141 @@ public final class SyncEngine: Sendable {
         var report: TableReport
         var shaper: RowShaper
         let syncedAt: String
+        /// Tables made from this one's answers (visit_actions), written in the same commits.
+        var derived: [TableRun] = []
     }
 
-    func runTable(_ table: TableName, site: SiteInfo) async -> TableReport {
+    /// Runs one table and the tables derived from it; one report each.
+    func runTable(_ table: TableName, site: SiteInfo, catalog: TableCatalog) async -> [TableReport] {
         let started = Date()
-        let spec = TableSpec.spec(for: table)
+        let derivedNames = options.tables.filter { catalog.spec($0)?.derivedFrom == table }
+        var runs: [TableRun] = []
+        // Outside the `do`, so a table that fails still reports the rows it committed.
+        var source: TableRun?
+        do {
+            var run = try await prepareRun(table, site: site, catalog: catalog)
+            for name in derivedNames {
+                var d = try await prepareRun(name, site: site, catalog: catalog, staged: run.staged)
+                if d.state.cursor == nil, run.state.cursor != nil, !run.staged {
+                    logger.notice("\(name) starts now: the \(table) rows already stored keep no \(name); run --full-refresh --tables \(table),\(name) to fill their history")
+                }
+                d.report.fullRefresh = run.report.fullRefresh
+                run.derived.append(d)
+            }
+            runs = [run] + run.derived
+            source = run
+            switch run.spec.kind {
+            case .visitLog: try await syncVisits(&source!)
+            case .dailyMetrics, .dailyRows: try await syncAggregate(&source!)
+            case .wholeList: try await syncWholeList(&source!)
+            case .derived: preconditionFailure("a derived table runs inside its source")
+            }
+            run = source!
+            // A derived table's full refresh replaces what its source's window replaces.
+            for i in run.derived.indices { run.derived[i].state.refreshFrom = run.state.refreshFrom }
+            runs = [run] + run.derived
+            // The source's state is saved last: a derived table is never behind its source's cursor.
+            var finished: [TableRun] = []
+            for var r in run.derived + [run] {
+                try await finish(&r)
+                finished.append(r)
+            }
+            runs = [finished.last!] + finished.dropLast()
+        } catch {
+            let message = Self.describe(error)
+            if let source { runs = [source] + source.derived }
+            if runs.isEmpty {
+                runs = [await failedRun(table, site: site)]
+                for name in derivedNames { runs.append(await failedRun(name, site: site)) }
+            }
+            for i in runs.indices {
+                runs[i].report.error = message
+                await recordFailure(message, key: runs[i].key, fallback: runs[i].state)
+            }
+        }
+        var reports: [TableReport] = []
+        for r in runs {
+            var report = r.report
+            report.seconds = Date().timeIntervalSince(started)
+            progress.report(.tableFinished(report))
+            reports.append(report)
+        }
+        return reports
+    }
+
+    /// Loads a table's state and decides where its rows go. A full refresh fills a staging table and
+    /// swaps it in only when complete; one left unfinished by a killed run is resumed, not restarted.
+    private func prepareRun(_ table: TableName, site: SiteInfo, catalog: TableCatalog, staged forced: Bool? = nil) async throws -> TableRun {
+        guard let spec = catalog.spec(table) else { throw SyncError.invalidInput("unknown table '\(table)'") }
         let key = stateKey(table)
         let physical = key.physicalTable
         var report = TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: physical)
-        var state = TableState()
-        // Outside the `do`, so a table that fails still reports the rows it committed.
-        var run: TableRun?
-        do {
-            let stored = try await writes.run { try await warehouse.loadState(key) }
-            state = stored ?? TableState()
-            // A full refresh fills a staging table and swaps it in only when complete; one left
-            // unfinished by a killed run is resumed rather than restarted.
-            var staged = stored?.phase == .fullRefresh
-            if options.fullRefresh, stored != nil, !staged {
+        let stored = try await writes.run { try await warehouse.loadState(key) }
+        var state = stored ?? TableState()
+        var staged = forced ?? (stored?.phase == .fullRefresh)
+        // A list fetched whole replaces the site's rows in one commit: it needs no staging.
+        if spec.kind == .wholeList {
+            staged = false
+        } else if forced == true || (forced == nil && options.fullRefresh && stored != nil && !staged) {
+            if stored?.phase != .fullRefresh {
                 try await writes.run { try await warehouse.dropTable(stagingTableName(physical)) }
-                state.phase = .fullRefresh
-                state.cursor = nil
                 // Set by the table's walk to its window's first day, unless all rows are to go.
                 state.refreshFrom = options.truncate ? TableState.replaceAll : nil
-                staged = true
-            } else if staged, options.truncate {
-                // Resumed with --truncate: asked for explicitly, so the whole table is replaced.
-                state.refreshFrom = TableState.replaceAll
             }
-            report.fullRefresh = staged || options.fullRefresh
-            run = TableRun(spec: spec, key: key, site: site,
-                           target: staged ? stagingTableName(physical) : physical,
-                           staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),
-                           syncedAt: Timestamps.iso(options.now()))
-            switch spec.kind {
-            case .visitLog: try await syncVisits(&run!)
-            case .dailyMetrics, .dailyRows: try await syncAggregate(&run!)
-            }
-            run!.state.lastSuccessAt = Timestamps.iso(options.now())
-            run!.state.lastError = nil
-            run!.state.lastErrorAt = nil
-            run!.state.failures = 0
-            if let every = options.every {
-                run!.state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: 0))
-            }
-            if run!.staged {
-                let from = run!.state.refreshFrom
-                run!.state.phase = .incremental
-                run!.state.refreshFrom = nil
-                let finished = run!
-                try await writes.run {
-                    try await warehouse.promote(staging: finished.target, into: physical, mergeKey: spec.mergeKey,
-                                                declaredColumns: spec.knownColumns, siteId: siteId,
-                                                replacingFrom: from == TableState.replaceAll ? nil : from,
-                                                stateKey: key, state: finished.state)
-                }
-                run!.report.replaced = from == TableState.replaceAll ? .all : from.map { .from($0) }
-            } else {
-                let finished = run!.state
-                try await writes.run { try await warehouse.saveState(key, finished) }
-            }
-            report = run!.report
-            state = run!.state
-        } catch {
-            let message = Self.describe(error)
-            if let run { report = run.report }
-            report.error = message
-            await recordFailure(message, key: key, fallback: state)
+            state.phase = .fullRefresh
+            state.cursor = nil
+            staged = true
         }
-        report.seconds = Date().timeIntervalSince(started)
-        progress.report(.tableFinished(report))
-        return report
+        if staged, options.truncate {
+            // --truncate asked for explicitly (a resumed refresh included): the whole table is replaced.
+            state.refreshFrom = TableState.replaceAll
+        }
+        report.fullRefresh = staged || options.fullRefresh
+        return TableRun(spec: spec, key: key, site: site, target: staged ? stagingTableName(physical) : physical,
+                        staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),
+                        syncedAt: Timestamps.iso(options.now()))
     }
 
     func stateKey(_ table: TableName) -> StateKey {
         StateKey(instance: client.instance.endpoint, siteId: siteId, table: table, tablePrefix: options.tablePrefix)
+    }
+
+    private func failedRun(_ table: TableName, site: SiteInfo) async -> TableRun {
+        let spec = options.catalog.spec(table) ?? TableSpec(name: table, method: "", kind: .dailyRows, mergeKey: [],
+                                                            knownColumns: [], acceptsDateRange: false, rowMeaning: "")
+        let key = stateKey(table)
+        let state = ((try? await writes.run { try await warehouse.loadState(key) }) ?? nil) ?? TableState()
+        return TableRun(spec: spec, key: key, site: site, target: key.physicalTable, staged: false, state: state,
+                        report: TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: key.physicalTable),
+                        shaper: RowShaper(spec: spec), syncedAt: "")
+    }
+
+    /// A table finished: its success is recorded, and a full refresh's staging table swapped in
+    /// (replacing the window's days, or every row with --truncate).
+    private func finish(_ run: inout TableRun) async throws {
+        run.state.lastSuccessAt = Timestamps.iso(options.now())
+        run.state.lastError = nil
+        run.state.lastErrorAt = nil
+        run.state.failures = 0
+        if let every = options.every {
+            run.state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: 0))
+        }
+        if run.staged {
+            let from = run.state.refreshFrom
+            run.state.phase = .incremental
+            run.state.refreshFrom = nil
+            let finished = run
+            try await writes.run {
+                try await warehouse.promote(staging: finished.target, into: finished.key.physicalTable, mergeKey: finished.spec.mergeKey,
+                                            declaredColumns: finished.spec.knownColumns, siteId: siteId,
+                                            replacingFrom: from == TableState.replaceAll ? nil : from,
+                                            stateKey: finished.key, state: finished.state)
+            }
+            run.report.replaced = from == TableState.replaceAll ? .all : from.map { .from($0) }
+        } else {
+            let finished = run.state
+            try await writes.run { try await warehouse.saveState(run.key, finished) }
+        }
     }
 
     /// Keeps the committed cursor; records the failure for `status` and the scheduler's backoff.
@@ -186,10 +248,19 @@ public final class SyncEngine: Sendable {
         if run.staged, run.state.refreshFrom == nil { run.state.refreshFrom = first.description }
     }
 
-    /// One commit: rows and the state that covers them.
-    func commit(_ run: inout TableRun, rows: [[Cell]], replace: ReplaceScope) async throws {
+
+    /// One commit: rows and the state that covers them, with the derived tables' rows of the same answers.
+    func commit(_ run: inout TableRun, rows: [[Cell]], replace: ReplaceScope, derived: [([[Cell]], ReplaceScope)] = []) async throws {
+        var parts: [TableWrite] = []
+        for (i, (dRows, dReplace)) in derived.enumerated() where i < run.derived.count {
+            run.derived[i].state.cursor = run.state.cursor
+            let d = run.derived[i]
+            parts.append(TableWrite(table: d.target, mergeKey: d.spec.mergeKey, declaredColumns: d.spec.knownColumns,
+                                    batch: d.shaper.batch(dRows), replace: dReplace, stateKey: d.key, state: d.state))
+            run.derived[i].report.rows += dRows.count
+        }
         let write = TableWrite(table: run.target, mergeKey: run.spec.mergeKey, declaredColumns: run.spec.knownColumns,
-                               batch: run.shaper.batch(rows), replace: replace, stateKey: run.key, state: run.state)
+                               batch: run.shaper.batch(rows), replace: replace, stateKey: run.key, state: run.state, derived: parts)
         try await writes.run { try await warehouse.commit(write) }
         run.report.rows += rows.count
     }

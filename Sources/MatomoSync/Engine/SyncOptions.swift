@@ -3,6 +3,11 @@ import Foundation
 /// What one sync run does.
 public struct SyncOptions: Sendable {
     public var tables: [TableName] = TableName.allCases
+    /// The tables this run knows: the built-in ones and the config's reports.
+    public var catalog: TableCatalog = .builtIn
+    /// The config's report declarations by table (their origin and key), settled against Matomo at the start of a run.
+    public var reportDeclarations: [TableName: ReportDeclaration] = [:]
+    var reportOrigins: [TableName: String] { reportDeclarations.mapValues(\.origin) }
     public var fullRefresh = false
     /// With `fullRefresh`: the completed refresh replaces all of the site's rows, deleting those older
     /// than the window too. Without it only the window's days are replaced and older rows stay.
@@ -66,6 +71,7 @@ public struct SyncOptions: Sendable {
         guard !truncate || fullRefresh else {
             throw SyncError.invalidInput("--truncate deletes the rows older than the window and goes with --full-refresh only")
         }
+        try catalog.checkSelection(tables)
         guard rangeDays >= 1, bulkDays >= 1, pagesPerSegment >= 1 else {
             throw SyncError.invalidInput("range days, bulk days and pages per segment must be at least 1")
         }

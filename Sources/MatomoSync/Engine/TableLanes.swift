@@ -6,18 +6,20 @@ import Synchronization
 /// both within `--concurrency`, and the warehouse, whose writes go through one `WriteGate`.
 extension SyncEngine {
     /// Which tables run after which. Without overlap (the benchmark's before): one lane, in order.
-    static func lanes(_ tables: [TableName], overlap: Bool) -> [[TableName]] {
-        guard overlap else { return [tables] }
-        let visits = tables.filter { TableSpec.spec(for: $0).kind == .visitLog }
-        let reports = tables.filter { TableSpec.spec(for: $0).kind != .visitLog }
+    /// A derived table (visit_actions) is no lane's: it runs inside the table it comes from.
+    static func lanes(_ tables: [TableName], catalog: TableCatalog, overlap: Bool) -> [[TableName]] {
+        let sources = tables.filter { catalog.spec($0)?.derivedFrom == nil }
+        guard overlap else { return [sources] }
+        let visits = sources.filter { catalog.spec($0)?.kind == .visitLog }
+        let reports = sources.filter { catalog.spec($0)?.kind != .visitLog }
         return [visits, reports].filter { !$0.isEmpty }
     }
 
     /// Runs every lane to its end and returns the reports in the order the tables were asked for.
     /// A lane that is stopped (a signal, cancellation) ends after its batch in hand; the other lane
     /// gets to its own next commit before the run throws, so each keeps what it committed.
-    func runLanes(site: SiteInfo) async throws -> [TableReport] {
-        let lanes = Self.lanes(options.tables, overlap: options.overlapTables)
+    func runLanes(site: SiteInfo, catalog: TableCatalog) async throws -> [TableReport] {
+        let lanes = Self.lanes(options.tables, catalog: catalog, overlap: options.overlapTables)
         let outcomes = await withTaskGroup(of: LaneOutcome.self) { group in
             for (index, lane) in lanes.enumerated() {
                 group.addTask {
@@ -25,7 +27,7 @@ extension SyncEngine {
                     do {
                         for table in lane {
                             try self.checkStop()
-                            reports.append(await self.runTable(table, site: site))
+                            reports += await self.runTable(table, site: site, catalog: catalog)
                         }
                         return LaneOutcome(index: index, reports: reports, error: nil)
                     } catch {

@@ -33,15 +33,17 @@ extension SyncEngine {
             let segment = segments[job.segment]
             let bounds = segment.days.first.start(in: zone)..<segment.days.last.adding(days: 1).start(in: zone)
             var rows: [[Cell]] = []
+            var derived = DerivedPage()
             rows.reserveCapacity(visits.count)
             walk.cursor.day = segment.days.first
             let deferred = try walk.take(visits, in: bounds, segment: job.segment) { visit, day in
                 rows.append(run.shaper.shape(visit, siteId: siteId, date: day, syncedAt: run.syncedAt))
+                try derived.add(visit, day: day, siteId: siteId, run: &run)
             }
             let finished = deferred == nil && visits.count < job.limit
             if finished { walk.cursor.day = segment.days.last }
             run.state.cursor = walk.cursor.description
-            try await commit(&run, rows: rows, replace: .byKey)
+            try await commit(&run, rows: rows, replace: .byKey, derived: derived.writes)
             try checkStop()
             let done = finished ? segment.days.last.dayNumber - window.first.dayNumber + 1 : segment.days.first.dayNumber - window.first.dayNumber
             progress.report(.progress(.visits, siteId: siteId, daysDone: done, daysTotal: window.count, rows: run.report.rows))

@@ -63,7 +63,8 @@ public final class ScheduledRunner: Sendable {
                 }
             }
             for site in sites {
-                for (table, plan) in source.enabledTables {
+                // A derived table (visit_actions) runs inside its source's job.
+                for (table, plan) in source.enabledTables where source.catalog.spec(table)?.derivedFrom == nil {
                     out.append(ScheduledJob(source: i, siteId: site, table: table, plan: plan))
                 }
             }
@@ -140,7 +141,7 @@ public final class ScheduledRunner: Sendable {
         }
         var reports: [TableReport] = []
         var interrupted: SyncError?
-        try await withThrowingTaskGroup(of: (TableReport?, SyncError?).self) { group in
+        try await withThrowingTaskGroup(of: ([TableReport], SyncError?).self) { group in
             var next = 0
             func startNext() {
                 guard next < due.count else { return }
@@ -150,7 +151,7 @@ public final class ScheduledRunner: Sendable {
             }
             for _ in 0..<min(maxConcurrentTables, due.count) { startNext() }
             while let (report, stop) = try await group.next() {
-                if let report { reports.append(report) }
+                reports += report
                 if let stop { interrupted = stop }
                 if interrupted == nil && stopRequested() == nil { startNext() }
             }
@@ -162,10 +163,12 @@ public final class ScheduledRunner: Sendable {
         return reports
     }
 
-    private func run(_ job: ScheduledJob) async throws -> (TableReport?, SyncError?) {
+    private func run(_ job: ScheduledJob) async throws -> ([TableReport], SyncError?) {
         let source = config.sources[job.source]
         var options = SyncOptions()
-        options.tables = [job.table]
+        options.catalog = source.catalog
+        options.reportDeclarations = Dictionary(source.reports.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        options.tables = [job.table] + source.enabledTables.map(\.0).filter { source.catalog.spec($0)?.derivedFrom == job.table }
         options.backfillDays = source.backfillDays
         options.tablePrefix = source.tablePrefix
         if let pageSize { options.pageSize = pageSize }
@@ -177,9 +180,9 @@ public final class ScheduledRunner: Sendable {
         let engine = SyncEngine(client: clients[job.source], warehouse: warehouse, siteId: job.siteId, options: options,
                                 progress: progress, logger: logger)
         do {
-            return (try await engine.run().tables.first, nil)
+            return (try await engine.run().tables, nil)
         } catch let error as SyncError {
-            if case .interrupted = error { return (nil, error) }
+            if case .interrupted = error { return ([], error) }
             throw error
         } catch {
             // The site itself failed (e.g. no access): the engine recorded it on the table; go on.
@@ -188,7 +191,7 @@ public final class ScheduledRunner: Sendable {
             report.physicalTable = key(job).physicalTable
             report.error = SyncEngine.describe(error)
             progress.report(.tableFinished(report))
-            return (report, nil)
+            return ([report], nil)
         }
     }
 }

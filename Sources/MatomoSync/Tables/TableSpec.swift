@@ -1,17 +1,28 @@
+import Foundation
+
 /// How a table's rows come from Matomo.
-public enum TableKind: Sendable, Equatable {
+public enum TableKind: String, Sendable, Equatable, Codable {
     /// `Live.getLastVisitsDetails`: one row per visit, walked with a timestamp cursor.
-    case visitLog
+    case visitLog = "visit_log"
     /// A report with one metrics object per day.
-    case dailyMetrics
+    case dailyMetrics = "daily_metrics"
     /// A report with one row per label and day.
-    case dailyRows
+    case dailyRows = "daily_rows"
+    /// A list without dates (goal definitions), fetched whole on each sync and replacing the site's rows.
+    case wholeList = "whole_list"
+    /// Rows made from another table's answers (visit_actions from each visit's `actionDetails`),
+    /// written in the same commit as that table's rows; costs no request.
+    case derived
+
+    /// Whether the table has one set of rows per site-local day, replaced day by day.
+    public var isDaily: Bool { self == .dailyMetrics || self == .dailyRows }
 }
 
 /// A table as a declaration: where its rows come from, their key, their known columns.
 /// The engine does the rest (the same idea as a dlt resource).
 public struct TableSpec: Sendable {
     public var name: TableName
+    /// The Matomo API method; empty for a derived table.
     public var method: String
     public var kind: TableKind
     /// Columns that identify a row; `_site_id` first.
@@ -19,12 +30,49 @@ public struct TableSpec: Sendable {
     /// Columns created with the table, typed; fields outside this list get a type from their first value.
     public var knownColumns: [Column]
     /// Whether Matomo answers several `period=day` dates in one request (Referrers.getAll does not).
+    /// For a user-declared report this is only the first guess: the answer decides, and the state remembers.
     public var acceptsDateRange: Bool
-    /// Extra request parameters.
+    /// Fixed request parameters.
     public var parameters: [(String, String)]
+    /// What one row stands for ("page URL and day"), for `tables` and the README.
+    public var rowMeaning: String
+    /// The table this one is derived from (visit_actions: visits).
+    public var derivedFrom: TableName?
+    /// Declared in a config file (`[[source.report]]`) rather than built in.
+    public var userDeclared = false
+
+    public init(name: TableName, method: String, kind: TableKind, mergeKey: [String], knownColumns: [Column],
+                acceptsDateRange: Bool, parameters: [(String, String)] = [], rowMeaning: String,
+                derivedFrom: TableName? = nil, userDeclared: Bool = false) {
+        self.name = name
+        self.method = method
+        self.kind = kind
+        self.mergeKey = mergeKey
+        self.knownColumns = knownColumns
+        self.acceptsDateRange = acceptsDateRange
+        self.parameters = parameters
+        self.rowMeaning = rowMeaning
+        self.derivedFrom = derivedFrom
+        self.userDeclared = userDeclared
+    }
 
     public func knownType(of column: String) -> ColumnType? {
         knownColumns.first { $0.name == column }?.type
+    }
+
+    /// What the state's cursor holds for this kind of table.
+    public var cursorMeaning: String {
+        switch kind {
+        case .visitLog: return "last visit's serverTimestamp (and day)"
+        case .dailyMetrics, .dailyRows: return "last synced site-local day"
+        case .wholeList: return "none (fetched whole)"
+        case .derived: return "that of \(derivedFrom?.rawValue ?? "its source")"
+        }
+    }
+
+    /// The sync methods the table supports.
+    public var syncMethods: [String] {
+        kind == .wholeList ? ["full_refresh"] : ["incremental", "full_refresh"]
     }
 }
 
@@ -34,62 +82,11 @@ extension TableSpec {
         Column("_site_id", .integer), Column("_date", .date), Column("_synced_at", .text),
     ]
 
+    /// The built-in table of that name; the catalog's other entries are the user's reports.
     public static func spec(for name: TableName) -> TableSpec {
-        switch name {
-        case .visits: return visits
-        case .visitsSummary: return visitsSummary
-        case .actionsSummary: return actionsSummary
-        case .referrers: return referrers
-        case .countries: return countries
+        guard let spec = TableCatalog.builtIn.spec(name) else {
+            preconditionFailure("\(name) is not a built-in table; look it up in the run's catalog")
         }
+        return spec
     }
-
-    static let visits = TableSpec(
-        name: .visits, method: "Live.getLastVisitsDetails", kind: .visitLog,
-        mergeKey: ["_site_id", "id_visit"], knownColumns: metaColumns + VisitColumns.known,
-        acceptsDateRange: false, parameters: [])
-
-    static let visitsSummary = TableSpec(
-        name: .visitsSummary, method: "VisitsSummary.get", kind: .dailyMetrics,
-        mergeKey: ["_site_id", "_date"],
-        knownColumns: metaColumns + [
-            Column("nb_uniq_visitors", .integer), Column("nb_users", .integer), Column("nb_visits", .integer),
-            Column("nb_actions", .integer), Column("nb_visits_converted", .integer), Column("bounce_count", .integer),
-            Column("sum_visit_length", .integer), Column("max_actions", .integer), Column("bounce_rate", .real),
-            Column("nb_actions_per_visit", .real), Column("avg_time_on_site", .integer),
-        ],
-        acceptsDateRange: true, parameters: [])
-
-    static let actionsSummary = TableSpec(
-        name: .actionsSummary, method: "Actions.get", kind: .dailyMetrics,
-        mergeKey: ["_site_id", "_date"],
-        knownColumns: metaColumns + [
-            Column("nb_pageviews", .integer), Column("nb_uniq_pageviews", .integer), Column("nb_downloads", .integer),
-            Column("nb_uniq_downloads", .integer), Column("nb_outlinks", .integer), Column("nb_uniq_outlinks", .integer),
-            Column("nb_searches", .integer), Column("nb_keywords", .integer),
-        ],
-        acceptsDateRange: true, parameters: [])
-
-    /// Row reports: Matomo truncates archived reports itself (about 1,000 rows a day for referrers),
-    /// so `filter_limit=-1` is bounded here, unlike on the Live API.
-    static let rowReportMetrics: [Column] = [
-        Column("nb_uniq_visitors", .integer), Column("nb_visits", .integer), Column("nb_actions", .integer),
-        Column("nb_users", .integer), Column("max_actions", .integer), Column("sum_visit_length", .integer),
-        Column("bounce_count", .integer), Column("nb_visits_converted", .integer), Column("goals", .json),
-        Column("nb_conversions", .integer), Column("revenue", .real), Column("segment", .text),
-    ]
-
-    static let referrers = TableSpec(
-        name: .referrers, method: "Referrers.getAll", kind: .dailyRows,
-        mergeKey: ["_site_id", "_date", "referer_type", "label"],
-        knownColumns: metaColumns + [Column("referer_type", .integer), Column("label", .text)] + rowReportMetrics
-            + [Column("url", .text), Column("logo", .text)],
-        acceptsDateRange: false, parameters: [("filter_limit", "-1")])
-
-    static let countries = TableSpec(
-        name: .countries, method: "UserCountry.getCountry", kind: .dailyRows,
-        mergeKey: ["_site_id", "_date", "code"],
-        knownColumns: metaColumns + [Column("code", .text), Column("label", .text)] + rowReportMetrics
-            + [Column("logo", .text), Column("logo_height", .integer)],
-        acceptsDateRange: true, parameters: [("filter_limit", "-1")])
 }

@@ -5,6 +5,11 @@ public enum ReplaceScope: Sendable, Equatable {
     /// Delete the site's rows of these days first, then insert: a re-pulled day replaces the old one
     /// exactly, including labels that have since disappeared from it.
     case days([String])
+    /// Delete the site's rows whose `column` holds one of `values`, then insert: a visit fetched again
+    /// replaces its actions exactly, including the ones it no longer has.
+    case keys(column: String, values: [Int64])
+    /// Delete all of the site's rows, then insert: a list fetched whole (goal definitions).
+    case site
 }
 
 /// Rows for one table and the state that covers them: one transaction.
@@ -17,9 +22,12 @@ public struct TableWrite: Sendable {
     public var replace: ReplaceScope
     public var stateKey: StateKey
     public var state: TableState
+    /// Writes of tables derived from these rows (visit_actions from visits), committed in the same
+    /// transaction, each with its own state; written before this one's state.
+    public var derived: [TableWrite]
 
     public init(table: String, mergeKey: [String], declaredColumns: [Column], batch: RowBatch,
-                replace: ReplaceScope, stateKey: StateKey, state: TableState) {
+                replace: ReplaceScope, stateKey: StateKey, state: TableState, derived: [TableWrite] = []) {
         self.table = table
         self.mergeKey = mergeKey
         self.declaredColumns = declaredColumns
@@ -27,7 +35,12 @@ public struct TableWrite: Sendable {
         self.replace = replace
         self.stateKey = stateKey
         self.state = state
+        self.derived = derived
     }
+
+    /// The derived writes first, then this one: the order every warehouse commits them in.
+    public var parts: [TableWrite] { derived.flatMap(\.parts) + [TableWrite(table: table, mergeKey: mergeKey,
+        declaredColumns: declaredColumns, batch: batch, replace: replace, stateKey: stateKey, state: state)] }
 }
 
 /// The result of `query`.

@@ -69,17 +69,29 @@ public actor ClickHouseWarehouse: Warehouse {
 
     public func commit(_ w: TableWrite) async throws {
         try checkLockHeld()
-        var info = try await ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
-        let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
-        try await widenForValues(w.table, w.batch.columns, rows, info: &info)
-        let version = nextVersion()
-        try await insert(Self.storage(w.table), columns: w.batch.columns.map(\.name), rows: rows, info: info, version: version)
-        if case .days(let days) = w.replace, !days.isEmpty {
-            let list = days.map { "toDate(\(chString($0)))" }.joined(separator: ", ")
-            try await deleteOlder(Self.storage(w.table), version: version,
-                                  where: "`_site_id` = \(w.stateKey.siteId) AND `_date` IN (\(list))")
+        // No transactions: each part's state follows its rows, the derived parts first, so a crash
+        // leaves at worst rows the next run fetches and replaces again.
+        for w in w.parts {
+            var info = try await ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
+            let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
+            try await widenForValues(w.table, w.batch.columns, rows, info: &info)
+            let version = nextVersion()
+            try await insert(Self.storage(w.table), columns: w.batch.columns.map(\.name), rows: rows, info: info, version: version)
+            let site = "`_site_id` = \(w.stateKey.siteId)"
+            switch w.replace {
+            case .byKey: break
+            case .days(let days) where !days.isEmpty:
+                let list = days.map { "toDate(\(chString($0)))" }.joined(separator: ", ")
+                try await deleteOlder(Self.storage(w.table), version: version, where: "\(site) AND `_date` IN (\(list))")
+            case .keys(let column, let values) where !values.isEmpty:
+                let list = values.map(String.init).joined(separator: ", ")
+                try await deleteOlder(Self.storage(w.table), version: version, where: "\(site) AND \(chName(column)) IN (\(list))")
+            case .site:
+                try await deleteOlder(Self.storage(w.table), version: version, where: site)
+            case .days, .keys: break
+            }
+            try await saveState(w.stateKey, w.state)
         }
-        try await saveState(w.stateKey, w.state)
     }
 
     public func saveState(_ key: StateKey, _ s: TableState) async throws {

@@ -89,18 +89,27 @@ public actor PostgresWarehouse: Warehouse {
     public func commit(_ w: TableWrite) async throws {
         try await serialized {
             try await self.transaction {
-                var types = try await self.ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
-                let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
-                try await self.widenForValues(w.table, w.batch.columns, rows, types: &types)
-                if case .days(let days) = w.replace, !days.isEmpty {
+                for w in w.parts {
+                    var types = try await self.ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
+                    let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
+                    try await self.widenForValues(w.table, w.batch.columns, rows, types: &types)
                     var binds = PostgresBindings()
                     binds.append(Int64(w.stateKey.siteId))
-                    binds.append(days)
-                    let date = types["_date"] == .date ? "\(q("_date")) = ANY($2::DATE[])" : "\(q("_date"))::TEXT = ANY($2)"
-                    try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1 AND \(date)", binds)
+                    switch w.replace {
+                    case .byKey: break
+                    case .days(let days):
+                        binds.append(days)
+                        let date = types["_date"] == .date ? "\(q("_date")) = ANY($2::DATE[])" : "\(q("_date"))::TEXT = ANY($2)"
+                        try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1 AND \(date)", binds)
+                    case .keys(let column, let values):
+                        binds.append(values)
+                        try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1 AND \(q(column)) = ANY($2::BIGINT[])", binds)
+                    case .site:
+                        try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1", binds)
+                    }
+                    try await self.insert(w.table, columns: w.batch.columns.map(\.name), rows: rows, types: types, mergeKey: w.mergeKey)
+                    try await self.saveState(w.stateKey, w.state, inTransaction: true)
                 }
-                try await self.insert(w.table, columns: w.batch.columns.map(\.name), rows: rows, types: types, mergeKey: w.mergeKey)
-                try await self.saveState(w.stateKey, w.state, inTransaction: true)
             }
         }
     }

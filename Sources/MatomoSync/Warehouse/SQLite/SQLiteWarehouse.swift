@@ -97,18 +97,31 @@ public final class SQLiteWarehouse: Warehouse {
 
     public func commit(_ w: TableWrite) async throws {
         try await write { db in
-            try self.ensureTable(db, w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
-            if case .days(let days) = w.replace, !days.isEmpty {
-                for chunk in stride(from: 0, to: days.count, by: 500).map({ Array(days[$0..<min($0 + 500, days.count)]) }) {
-                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                    try db.execute(sql: "DELETE FROM \(q(w.table)) WHERE _site_id = ? AND _date IN (\(marks))",
-                                   arguments: StatementArguments([w.stateKey.siteId] + chunk))
+            for w in w.parts {
+                try self.ensureTable(db, w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
+                switch w.replace {
+                case .byKey: break
+                case .days(let days):
+                    try self.deleteIn(db, w.table, siteId: w.stateKey.siteId, column: "_date", days.map { $0.databaseValue })
+                case .keys(let column, let values):
+                    try self.deleteIn(db, w.table, siteId: w.stateKey.siteId, column: column, values.map { $0.databaseValue })
+                case .site:
+                    try db.execute(sql: "DELETE FROM \(q(w.table)) WHERE _site_id = ?", arguments: [w.stateKey.siteId])
                 }
+                if !w.batch.rows.isEmpty {
+                    try self.insert(db, w.table, w.batch, mergeKey: w.mergeKey)
+                }
+                try self.saveState(db, w.stateKey, w.state)
             }
-            if !w.batch.rows.isEmpty {
-                try self.insert(db, w.table, w.batch, mergeKey: w.mergeKey)
-            }
-            try self.saveState(db, w.stateKey, w.state)
+        }
+    }
+
+    private func deleteIn(_ db: Database, _ table: String, siteId: Int, column: String, _ values: [DatabaseValue]) throws {
+        for start in stride(from: 0, to: values.count, by: 500) {
+            let chunk = Array(values[start..<min(start + 500, values.count)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ? AND \(q(column)) IN (\(marks))",
+                           arguments: StatementArguments([siteId.databaseValue] + chunk))
         }
     }
 
