@@ -103,11 +103,6 @@ let package = Package(
             name: "ConformanceTests",
             dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI"]
         ),
-        // Tests against a real Matomo (scripts/conformance.sh provides one); skipped without MATOMO_CONFORMANCE_URL.
-        .testTarget(
-            name: "ConformanceTests",
-            dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI"]
-        ),
     ],
     swiftLanguageModes: [.v6]
 )

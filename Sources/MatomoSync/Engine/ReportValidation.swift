@@ -88,6 +88,9 @@ extension SyncEngine {
                 sawMetrics = true
                 for (k, _) in row { columns.insert(ColumnNaming.snakeCase(k)) }
             case .empty: break
+            case .value:
+                // One column in showColumns collapses each day to a bare number, which names no column.
+                throw SyncError.invalidInput("\(origin): \(declared.method) answers a bare value per day (one column in showColumns?); list two columns or none")
             }
         }
         let declaration = options.reportDeclarations[declared.name]
