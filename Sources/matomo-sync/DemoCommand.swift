@@ -23,7 +23,15 @@ struct DemoCommand: AsyncParsableCommand {
             guard (1...3650).contains(days), (1...100_000).contains(visitsPerDay) else {
                 throw CLIError("--days must be 1...3650 and --visits-per-day 1...100000")
             }
-            // Before the fake starts: a warehouse holding someone's data is refused untouched.
+            // Before the fake starts: a warehouse holding someone's data is refused untouched, looked at
+            // read-only first (a warehouse that cannot be opened so does not exist yet).
+            if let existing = try? WarehouseURL.open(warehouse, readOnly: true) {
+                try await withCleanup {
+                    try await DemoMarker.refuseForeign(existing)
+                } cleanup: {
+                    try? await existing.close()
+                }
+            }
             let target = try WarehouseURL.open(warehouse)
             try await withCleanup {
                 try await DemoMarker.claim(target)

@@ -15,6 +15,10 @@ import Testing
         "productViewPrice", "productViewName", "productViewSku", "productViewCategories",
         // An event has `eventValue` only when it was tracked with one (`e_v`).
         "eventValue",
+        // An ecommerce order's goal entry (`idgoal=ecommerceOrder`) carries these; the fake tracks no orders.
+        "revenue_subtotal", "revenue_tax", "revenue_shipping", "revenue_discount", "items",
+        // A page's hits that followed a site search: only pages that had some.
+        "nb_hits_following_search",
     ]
 
     /// Replays every distinct request shape matomo-sync sends (recorded from a real sync against the

@@ -26,7 +26,7 @@ import Testing
         #expect(r.stderr.contains("left untouched"))
         #expect(try await h.int("SELECT COUNT(*) FROM visits") == visits)
         #expect(try await h.tableNames().sorted() == tables)
-        #expect(try await h.int("SELECT COUNT(*) FROM _matomo_sync_state") == 5, "no Demo Shop state merged in")
+        #expect(try await h.int("SELECT COUNT(*) FROM _matomo_sync_state") == TableName.allCases.count, "no Demo Shop state merged in")
         if kind == .sqlite {
             // A file that is not even a warehouse of ours is refused too, byte for byte the same.
             let path = h.folder.appendingPathComponent("notes.sqlite").path
@@ -52,7 +52,7 @@ import Testing
         let again = try await Self.demo(h, "demo")
         #expect(again.status == 0, "\(again.stderr)")
         // A fresh demo, not one merged into the last: one site's rows, one state row per table.
-        #expect(try await h.int("SELECT COUNT(*) FROM _matomo_sync_state", warehouse: "demo") == 5)
+        #expect(try await h.int("SELECT COUNT(*) FROM _matomo_sync_state", warehouse: "demo") == TableName.allCases.count)
         let rerun = try await h.int("SELECT COUNT(*) FROM visits", warehouse: "demo")
         #expect(rerun > 0)
         #expect(try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visits", warehouse: "demo") == rerun)

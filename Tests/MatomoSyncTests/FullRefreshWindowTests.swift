@@ -131,10 +131,7 @@ import Testing
                 backfill_days = 3
                 [source.tables]
                 countries = { method = "full_refresh"\(extra) }
-                visits = false
-                visits_summary = false
-                actions_summary = false
-                referrers = false
+                \(TableName.allCases.filter { $0 != .countries }.map { "\($0.rawValue) = false" }.joined(separator: "\n"))
                 """, path: "t.toml", environment: ["MATOMO_TOKEN": SyncHarness.token])
         }
         func pass(_ file: SyncConfig) async throws -> [TableReport] {

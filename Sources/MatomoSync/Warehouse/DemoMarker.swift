@@ -30,12 +30,22 @@ public enum DemoMarker {
                 try await warehouse.dropTable(name)
             }
         case .foreign(let names):
-            let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", ..." : "")
-            throw SyncError.invalidInput("""
-                the demo writes only into a new warehouse or one an earlier demo made, and \(warehouse.displayName) \
-                already holds other tables (\(shown)): it is left untouched. Give the demo a new one, e.g. \
-                --warehouse sqlite:demo.sqlite, or empty this one yourself if it is disposable
-                """)
+            throw refusal(warehouse, tables: names)
         }
+    }
+
+    /// Refuses a warehouse already looked at through a read-only connection, before any write
+    /// connection touches it (SQLite's file then stays byte for byte the same).
+    public static func refuseForeign(_ readOnly: any Warehouse) async throws {
+        if case .foreign(let names) = try await inspect(readOnly) { throw refusal(readOnly, tables: names) }
+    }
+
+    static func refusal(_ warehouse: any Warehouse, tables names: [String]) -> SyncError {
+        let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", ..." : "")
+        return SyncError.invalidInput("""
+            the demo writes only into a new warehouse or one an earlier demo made, and \(warehouse.displayName) \
+            already holds other tables (\(shown)): it is left untouched. Give the demo a new one, e.g. \
+            --warehouse sqlite:demo.sqlite, or empty this one yourself if it is disposable
+            """)
     }
 }

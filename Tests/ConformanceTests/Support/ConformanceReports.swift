@@ -17,6 +17,11 @@ struct ReportTable: Sendable {
         ReportTable(name: "actions_summary", method: "Actions.get", key: nil, parameters: [], singleDates: false),
         ReportTable(name: "referrers", method: "Referrers.getAll", key: ["referer_type", "label"], parameters: [("filter_limit", "-1")], singleDates: true),
         ReportTable(name: "countries", method: "UserCountry.getCountry", key: ["code"], parameters: [("filter_limit", "-1")], singleDates: false),
+        ReportTable(name: "pages", method: "Actions.getPageUrls", key: ["label"], parameters: [("flat", "1"), ("filter_limit", "-1")], singleDates: false),
+        ReportTable(name: "goals_summary", method: "Goals.get", key: nil, parameters: [], singleDates: false),
+        ReportTable(name: "event_categories", method: "Events.getCategory", key: ["label"], parameters: [("filter_limit", "-1")], singleDates: false),
+        ReportTable(name: "event_actions", method: "Events.getAction", key: ["label"], parameters: [("filter_limit", "-1")], singleDates: false),
+        ReportTable(name: "event_names", method: "Events.getName", key: ["label"], parameters: [("filter_limit", "-1")], singleDates: false),
     ]
 }
 

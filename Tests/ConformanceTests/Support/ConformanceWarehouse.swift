@@ -1,4 +1,5 @@
 import Foundation
+import MatomoSync
 
 /// One warehouse the suite syncs into, reached only through the built `matomo-sync` (sync and query),
 /// as a user would. Each run gets a SQLite file, a PostgreSQL schema or a ClickHouse database of its own.
@@ -62,7 +63,7 @@ struct ConformanceWarehouse: Sendable, CustomStringConvertible {
             tables.append(TableRun(table: table, site: site, status: object["status"] as? String ?? "", rows: object["rows"] as? Int ?? -1,
                                    requests: object["requests"] as? Int ?? -1, days: object["days"] as? String, error: object["error"] as? String))
         }
-        guard result.status == 0, tables.count == 5 * env.sites.count, tables.allSatisfy({ $0.status == "ok" }) else {
+        guard result.status == 0, tables.count == TableName.allCases.count * env.sites.count, tables.allSatisfy({ $0.status == "ok" }) else {
             throw ConformanceFailure("\(kind): sync\(fullRefresh ? " --full-refresh" : "") exited \(result.status):\n\(result.out)\n\(result.err)")
         }
         return SyncRun(started: started, ended: ended, tables: tables)
