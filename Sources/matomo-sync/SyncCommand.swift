@@ -48,6 +48,10 @@ struct SyncCommand: AsyncParsableCommand {
           help: ArgumentHelp("One table after another, one report request at a time (the benchmark's before of the overlap).", visibility: .hidden))
     var sequentialTables = false
 
+    @Flag(name: .customLong("overlap-tables"),
+          help: ArgumentHelp("Report tables beside the visit walk (experimental, off by default: see README, Against a real Matomo).", visibility: .hidden))
+    var overlapTables = false
+
     func run() async throws {
         try await runReportingErrors {
             if let config {
@@ -61,7 +65,7 @@ struct SyncCommand: AsyncParsableCommand {
             options.backfillDays = backfillDays ?? 365
             options.pageSize = pageSize ?? options.pageSize
             options.tablePrefix = tablePrefix ?? ""
-            if sequentialTables || dayByDay { options.overlapTables = false }
+            options.overlapTables = overlapTables && !sequentialTables && !dayByDay
             if dayByDay {
                 options.strategy = .dayByDay
                 options.rangeDays = 1

@@ -28,7 +28,10 @@ public struct SyncOptions: Sendable {
     /// Runs the report tables while the visit log is walked, and sends a report's requests (its date
     /// ranges and bulk requests) several at a time, all within the client's concurrency. false: one
     /// table after another, one report request at a time (the benchmark's before).
-    public var overlapTables = true
+    /// Off by default: interrupted and resumed with the lanes on, a PostgreSQL sync lost a block of
+    /// visits in `resumesAfterAnInterruptionWithTheSameRows` (2 runs in 3), and on a real Matomo the
+    /// overlap saved no wall time at moderate load. Kept for the benchmark until the race is found.
+    public var overlapTables = false
 
     public enum Strategy: String, Sendable {
         /// Day counts from `VisitsSummary.get` first, then days grouped into segments whose pages are
