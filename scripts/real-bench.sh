@@ -80,7 +80,6 @@ declare -A result
 for mode in $modes; do
     extra=()
     [ "$mode" = sequential ] && extra=(--sequential-tables)
-    [ "$mode" = overlap ] && extra=(--overlap-tables)
     warehouse="sqlite:$work/$mode.sqlite"
     lines0=$(wc -l < "$log")
     p0=$(group_cpu "$php_pid"); d0=$(proc_cpu "$db_pid")

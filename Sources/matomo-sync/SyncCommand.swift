@@ -48,10 +48,6 @@ struct SyncCommand: AsyncParsableCommand {
           help: ArgumentHelp("One table after another, one report request at a time (the benchmark's before of the overlap).", visibility: .hidden))
     var sequentialTables = false
 
-    @Flag(name: .customLong("overlap-tables"),
-          help: ArgumentHelp("Report tables beside the visit walk (experimental, off by default: see README, Against a real Matomo).", visibility: .hidden))
-    var overlapTables = false
-
     func run() async throws {
         try await runReportingErrors {
             if let config {
@@ -65,7 +61,7 @@ struct SyncCommand: AsyncParsableCommand {
             options.backfillDays = backfillDays ?? 365
             options.pageSize = pageSize ?? options.pageSize
             options.tablePrefix = tablePrefix ?? ""
-            options.overlapTables = overlapTables && !sequentialTables && !dayByDay
+            options.overlapTables = !sequentialTables && !dayByDay
             if dayByDay {
                 options.strategy = .dayByDay
                 options.rangeDays = 1

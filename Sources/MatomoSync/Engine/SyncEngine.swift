@@ -72,6 +72,10 @@ public final class SyncEngine: Sendable {
         let target: String
         let staged: Bool
         var state: TableState
+        /// The state as the warehouse holds it: what the last successful commit wrote. `state` runs
+        /// ahead of it while a batch is being committed, so a failure is recorded on this one: a
+        /// cursor moved for a batch that never landed would skip that batch for good.
+        var committed: TableState
         var report: TableReport
         var shaper: RowShaper
         let syncedAt: String
@@ -124,7 +128,7 @@ public final class SyncEngine: Sendable {
             }
             for i in runs.indices {
                 runs[i].report.error = message
-                await recordFailure(message, key: runs[i].key, fallback: runs[i].state)
+                await recordFailure(message, key: runs[i].key, fallback: runs[i].committed)
             }
         }
         var reports: [TableReport] = []
@@ -166,7 +170,7 @@ public final class SyncEngine: Sendable {
         }
         report.fullRefresh = staged || options.fullRefresh
         return TableRun(spec: spec, key: key, site: site, target: staged ? stagingTableName(physical) : physical,
-                        staged: staged, state: state, report: report, shaper: RowShaper(spec: spec),
+                        staged: staged, state: state, committed: stored ?? TableState(), report: report, shaper: RowShaper(spec: spec),
                         syncedAt: Timestamps.iso(options.now()))
     }
 
@@ -179,7 +183,7 @@ public final class SyncEngine: Sendable {
                                                             knownColumns: [], acceptsDateRange: false, rowMeaning: "")
         let key = stateKey(table)
         let state = ((try? await writes.run { try await warehouse.loadState(key) }) ?? nil) ?? TableState()
-        return TableRun(spec: spec, key: key, site: site, target: key.physicalTable, staged: false, state: state,
+        return TableRun(spec: spec, key: key, site: site, target: key.physicalTable, staged: false, state: state, committed: state,
                         report: TableReport(table: table, siteId: siteId, instance: client.instance.endpoint, physicalTable: key.physicalTable),
                         shaper: RowShaper(spec: spec), syncedAt: "")
     }
@@ -210,6 +214,7 @@ public final class SyncEngine: Sendable {
             let finished = run.state
             try await writes.run { try await warehouse.saveState(run.key, finished) }
         }
+        run.committed = run.state
     }
 
     /// Keeps the committed cursor; records the failure for `status` and the scheduler's backoff.
@@ -262,6 +267,8 @@ public final class SyncEngine: Sendable {
         let write = TableWrite(table: run.target, mergeKey: run.spec.mergeKey, declaredColumns: run.spec.knownColumns,
                                batch: run.shaper.batch(rows), replace: replace, stateKey: run.key, state: run.state, derived: parts)
         try await writes.run { try await warehouse.commit(write) }
+        run.committed = run.state
+        for i in run.derived.indices { run.derived[i].committed = run.derived[i].state }
         run.report.rows += rows.count
     }
 
