@@ -99,7 +99,7 @@ import Testing
         options.stopRequested = { stop.withLock { $0 } ? "SIGTERM" : nil }
         await #expect(throws: SyncError.self) { try await h.sync(options, progress: progress) }
         #expect(try await Self.counts(h, before: first) == before)
-        #expect(try await h.tableNames().contains("_staging_visits"))
+        #expect(try await h.tableNames().contains("_staging_1_visits"))
         let state = try await h.status().first { $0.table == "visits" }?.state
         #expect(state?.phase == .fullRefresh)
         #expect(state?.refreshFrom == first)
@@ -111,6 +111,31 @@ import Testing
         #expect(after.olderVisits == before.olderVisits)
         #expect(after.visits == before.visits)
         #expect(try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visits") == before.visits)
+        #expect(try await h.status().first { $0.table == "visits" }?.state.phase == .incremental)
+    }
+
+    /// The same, but the staging table is gone when the run resumes (dropped by hand, or named as
+    /// before staging tables were per site): resuming would promote only the rows after the cursor,
+    /// so the refresh starts again and the window's visits are all there.
+    @Test(arguments: [WarehouseKind.sqlite, .postgres])
+    func aResumedRefreshWithoutItsStagingTableStartsAgain(_ kind: WarehouseKind) async throws {
+        let (h, first) = try await Self.synced(kind)
+        defer { Task { await h.stop() } }
+        let before = try await Self.counts(h, before: first)
+        let stop = Mutex(false)
+        let progress = RecordingProgress(cancelAfterCommits: 2, onCancel: { stop.withLock { $0 = true } })
+        var options = h.options([.visits], backfillDays: 3, pageSize: 5, fullRefresh: true)
+        options.stopRequested = { stop.withLock { $0 } ? "SIGTERM" : nil }
+        await #expect(throws: SyncError.self) { try await h.sync(options, progress: progress) }
+        let w = try h.open()
+        try await w.dropTable("_staging_1_visits")
+        try await w.close()
+
+        let (report, _) = try await h.sync(h.options([.visits], backfillDays: 365))
+        #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
+        let after = try await Self.counts(h, before: first)
+        #expect(after.olderVisits == before.olderVisits)
+        #expect(after.visits == before.visits)
         #expect(try await h.status().first { $0.table == "visits" }?.state.phase == .incremental)
     }
 

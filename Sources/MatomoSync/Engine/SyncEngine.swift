@@ -156,7 +156,7 @@ public final class SyncEngine: Sendable {
             staged = false
         } else if forced == true || (forced == nil && options.fullRefresh && stored != nil && !staged) {
             if stored?.phase != .fullRefresh {
-                try await writes.run { try await warehouse.dropTable(stagingTableName(physical)) }
+                try await writes.run { try await warehouse.dropTable(stagingTableName(physical, siteId: siteId)) }
                 // Set by the table's walk to its window's first day, unless all rows are to go.
                 state.refreshFrom = options.truncate ? TableState.replaceAll : nil
             }
@@ -164,12 +164,21 @@ public final class SyncEngine: Sendable {
             state.cursor = nil
             staged = true
         }
+        if staged, forced == nil, stored?.phase == .fullRefresh, state.cursor != nil,
+           !(try await writes.run { try await warehouse.tableNames() }).contains(stagingTableName(physical, siteId: siteId)) {
+            // A refresh left unfinished whose staging table is gone (dropped by hand, or named as
+            // before staging tables were per site): resuming would promote only the rows after its
+            // cursor, so it starts again.
+            logger.notice("\(table): the unfinished full refresh's staging table is missing; it starts again")
+            state.cursor = nil
+            state.refreshFrom = options.truncate ? TableState.replaceAll : nil
+        }
         if staged, options.truncate {
             // --truncate asked for explicitly (a resumed refresh included): the whole table is replaced.
             state.refreshFrom = TableState.replaceAll
         }
         report.fullRefresh = staged || options.fullRefresh
-        return TableRun(spec: spec, key: key, site: site, target: staged ? stagingTableName(physical) : physical,
+        return TableRun(spec: spec, key: key, site: site, target: staged ? stagingTableName(physical, siteId: siteId) : physical,
                         staged: staged, state: state, committed: stored ?? TableState(), report: report, shaper: RowShaper(spec: spec),
                         syncedAt: Timestamps.iso(options.now()))
     }

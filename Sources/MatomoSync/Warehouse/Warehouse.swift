@@ -95,5 +95,15 @@ public let oneReadOnlyStatement = "query runs one read-only statement"
 /// The state table's name.
 public let stateTableName = "_matomo_sync_state"
 
-/// The staging table of a full refresh.
-public func stagingTableName(_ table: String) -> String { "_staging_" + table }
+/// The staging table of one site's full refresh. One per site: the scheduler refreshes two sites'
+/// tables at once, and a table shared by both would be dropped and promoted under the other.
+/// Kept within 58 bytes, so ClickHouse's `_raw_` storage name still fits PostgreSQL's 63: a longer
+/// name keeps its start and ends in a hash of the whole.
+public func stagingTableName(_ table: String, siteId: Int) -> String {
+    let name = "_staging_\(siteId)_" + table
+    guard name.utf8.count > 58 else { return name }
+    var hash: UInt32 = 2_166_136_261
+    for byte in name.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+    let tail = "_" + String(hash, radix: 16)
+    return String(name.utf8.prefix(58 - tail.utf8.count))! + tail
+}
