@@ -10,6 +10,40 @@ import Testing
     static let dated: [TableName] = [.visitsSummary, .actionsSummary, .referrers, .countries, .pages, .goalsSummary,
                                      .eventCategories, .eventActions, .eventNames]
 
+    /// visit_actions added after visits has synced for a while, and turned off for a few runs: each
+    /// time it is on again, the next run walks the visits again from its cursor, so it holds the
+    /// actions of every stored visit; the visits themselves are unchanged (merged by key).
+    @Test(arguments: [WarehouseKind.sqlite, .postgres, .clickhouse])
+    func visitActionsTurnedOnLaterGetsItsHistory(_ kind: WarehouseKind) async throws {
+        let h = try await SyncHarness.start(kind)
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 20, visitsPerDay: 10...30, seed: 9)
+        func actionsMatchVisits() async throws {
+            let expected = try await h.query("SELECT id_visit, action_details FROM visits").reduce(0) { sum, row in
+                guard case .text(let json)? = row.last, let data = json.data(using: .utf8),
+                      let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else { return sum }
+                return sum + list.count
+            }
+            #expect(expected > 100)
+            #expect(try await h.int("SELECT COUNT(*) FROM visit_actions") == Int64(expected))
+            #expect(try await h.int("SELECT COUNT(DISTINCT id_visit) FROM visit_actions")
+                    == (try await h.int("SELECT COUNT(*) FROM visits")))
+        }
+        #expect(try await h.sync(h.options([.visits], backfillDays: 15, pageSize: 40)).0.succeeded)
+        let visitsBefore = try await h.query("SELECT id_visit, server_timestamp FROM visits ORDER BY id_visit")
+        let (on, _) = try await h.sync(h.options([.visits, .visitActions], backfillDays: 15, pageSize: 40))
+        #expect(on.succeeded, "\(on.tables.compactMap(\.error))")
+        try await actionsMatchVisits()
+        #expect(try await h.query("SELECT id_visit, server_timestamp FROM visits ORDER BY id_visit") == visitsBefore)
+
+        // Off for two days of new traffic, then on again.
+        h.clock.advance(2 * 86400)
+        h.fake.generateTraffic(siteId: 1, days: 2, visitsPerDay: 20...30, seed: 10)
+        #expect(try await h.sync(h.options([.visits], backfillDays: 15, pageSize: 40)).0.succeeded)
+        #expect(try await h.sync(h.options([.visits, .visitActions], backfillDays: 15, pageSize: 40)).0.succeeded)
+        try await actionsMatchVisits()
+    }
+
     @Test(arguments: WarehouseKind.allCases)
     func everyTableSyncsAndAgreesWithTheVisitLog(_ kind: WarehouseKind) async throws {
         let h = try await SyncHarness.start(kind)

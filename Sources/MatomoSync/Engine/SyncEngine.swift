@@ -94,11 +94,15 @@ public final class SyncEngine: Sendable {
             var run = try await prepareRun(table, site: site, catalog: catalog)
             for name in derivedNames {
                 var d = try await prepareRun(name, site: site, catalog: catalog, staged: run.staged)
-                if d.state.cursor == nil, run.state.cursor != nil, !run.staged {
-                    logger.notice("\(name) starts now: the \(table) rows already stored keep no \(name); run --full-refresh --tables \(table),\(name) to fill their history")
-                }
                 d.report.fullRefresh = run.report.fullRefresh
                 run.derived.append(d)
+            }
+            if run.spec.kind == .visitLog, !run.staged {
+                let from = VisitCursor.catchingUp(run.state.cursor, derived: run.derived.map(\.state.cursor))
+                if from != run.state.cursor {
+                    logger.notice("\(table) is walked again from \(from.flatMap(VisitCursor.init).map { "\($0.day)" } ?? "the start of the backfill window") so that \(run.derived.map(\.spec.name.rawValue).joined(separator: ", ")) catches up; the \(table) rows it takes again are merged by key")
+                    run.state.cursor = from
+                }
             }
             runs = [run] + run.derived
             source = run

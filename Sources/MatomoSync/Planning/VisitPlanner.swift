@@ -24,6 +24,20 @@ public struct VisitCursor: Sendable, Equatable, CustomStringConvertible {
         self.init(timestamp: ts, seenAtTimestamp: seen, day: day)
     }
 
+    /// Where a walk of the visit log starts when tables derived from it are behind it: the earliest
+    /// of the cursors (nil, never synced, is earliest: the walk starts at the backfill window). A
+    /// table derived from visits gets its rows only from visits fetched, so one added later, or
+    /// turned off for a while, fills its gap by walking the visits again from its own cursor.
+    public static func catchingUp(_ source: String?, derived: [String?]) -> String? {
+        guard let source, let sourceCursor = VisitCursor(source) else { return source }
+        var earliest = sourceCursor
+        for text in derived {
+            guard let text, let cursor = VisitCursor(text) else { return nil }
+            if (cursor.timestamp, cursor.seenAtTimestamp) < (earliest.timestamp, earliest.seenAtTimestamp) { earliest = cursor }
+        }
+        return earliest == sourceCursor ? source : earliest.description
+    }
+
     /// Records a stored visit (visits arrive oldest first).
     public mutating func advance(to ts: Int64) {
         if ts == timestamp {
