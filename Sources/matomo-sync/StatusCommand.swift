@@ -20,8 +20,13 @@ struct StatusCommand: AsyncParsableCommand {
         try await runReportingErrors {
             let fromConfig = try config.map(ConfigLoader.warehouse(path:))
             let warehouse = try WarehouseURL.open(store.url(config: fromConfig), readOnly: true)
+            let catalog = TableCatalog.builtIn
             let statuses = try await withCleanup {
-                try await warehouse.status()
+                // In the catalog's order within each source and site: visits first, then its reports.
+                try await warehouse.status().sorted {
+                    ($0.instance, $0.siteId, catalog.order(stored: $0.table), $0.table)
+                        < ($1.instance, $1.siteId, catalog.order(stored: $1.table), $1.table)
+                }
             } cleanup: {
                 try? await warehouse.close()
             }
@@ -34,7 +39,7 @@ struct StatusCommand: AsyncParsableCommand {
                 return
             }
             let rows: [[String]] = statuses.map { s in
-                [s.instance, String(s.siteId), s.table, s.rows.formatted(), Self.cursorText(s),
+                [s.instance, String(s.siteId), s.table, s.rows.formatted(), catalog.cursorText(stored: s.table, state: s.state),
                  [s.state.lastSuccessAt, s.state.lastErrorAt].compactMap { $0 }.max() ?? "never",
                  s.state.lastSuccessAt ?? "never", s.state.nextRunAt ?? "-",
                  s.state.lastError.map { "\($0) (\(s.state.lastErrorAt ?? ""))" } ?? ""]
@@ -48,21 +53,12 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    /// The visits cursor in words; aggregates show their last day.
-    static func cursorText(_ s: TableStatus) -> String {
-        var text = s.state.cursor ?? "-"
-        if let c = s.state.cursor.flatMap(VisitCursor.init) {
-            text = Timestamps.iso(Date(timeIntervalSince1970: TimeInterval(c.timestamp)))
-        }
-        if s.state.phase == .fullRefresh { text += " (full refresh in progress)" }
-        return text
-    }
-
     /// One object per table, with the state's own names (`null` for what never happened).
     static func json(_ s: TableStatus) -> String {
         func str(_ v: String?) -> String { v.map(RowShaper.jsonStringLiteral) ?? "null" }
         let fields: [(String, String)] = [
-            ("source", str(s.instance)), ("site_id", String(s.siteId)), ("table", str(s.table)), ("rows", String(s.rows)),
+            ("source", str(s.instance)), ("site_id", String(s.siteId)), ("table", str(s.table)),
+            ("kind", str(TableCatalog.builtIn.kindName(stored: s.table))), ("rows", String(s.rows)),
             ("cursor", str(s.state.cursor)), ("phase", str(s.state.phase.rawValue)),
             ("last_success_at", str(s.state.lastSuccessAt)), ("last_error", str(s.state.lastError)),
             ("last_error_at", str(s.state.lastErrorAt)), ("next_run_at", str(s.state.nextRunAt)),

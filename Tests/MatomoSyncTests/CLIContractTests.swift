@@ -327,6 +327,8 @@ import Testing
         #expect(objects.count == TableName.allCases.count - 1)
         let visits = try #require(objects.first { $0["table"] as? String == "visits" })
         #expect(visits["site_id"] as? Int == 1)
+        #expect(visits["kind"] as? String == "visit_log")
+        #expect(objects.first { $0["table"] as? String == "goals" }?["kind"] as? String == "whole_list")
         #expect((visits["rows"] as? Int ?? 0) > 0)
         #expect(visits["last_error"] is NSNull)
         #expect(visits["last_success_at"] is String && visits["next_run_at"] is String)

@@ -162,4 +162,27 @@ import Testing
             #expect(r.contains("params.\(key)"), "\(key): \(r)")
         }
     }
+
+    /// `status` names each stored table's cursor by the catalog's kind, prefixed names included.
+    @Test func statusTextComesFromTheCatalog() {
+        let c = TableCatalog.builtIn
+        #expect(c.spec(stored: "shop_goals_summary")?.name == .goalsSummary)
+        #expect(c.spec(stored: "goals")?.name == .goals)
+        #expect(c.spec(stored: "shop_visit_actions")?.name == .visitActions)
+        #expect(c.spec(stored: "Shop-visits") == nil)
+        #expect(c.order(stored: "shop_visits") < c.order(stored: "shop_referrers"))
+        #expect(c.order(stored: "devices") == c.specs.count)
+        var state = TableState()
+        state.cursor = "1795770000/2/2026-11-27"
+        #expect(c.cursorText(stored: "visits", state: state) == "2026-11-27T09:00:00Z")
+        state.cursor = "2026-11-26"
+        #expect(c.cursorText(stored: "shop_pages", state: state) == "2026-11-26")
+        state.cursor = "2026-11-26 one-date-per-request"
+        #expect(c.cursorText(stored: "referrers", state: state) == "2026-11-26 (one date per request)")
+        state.phase = .fullRefresh
+        #expect(c.cursorText(stored: "devices", state: state) == "2026-11-26 one-date-per-request (full refresh in progress)")
+        #expect(c.cursorText(stored: "goals", state: TableState()) == "whole list")
+        #expect(c.cursorText(stored: "visit_actions", state: TableState()) == "with visits")
+        #expect(c.kindName(stored: "countries") == "daily_rows")
+    }
 }
