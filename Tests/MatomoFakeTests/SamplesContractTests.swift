@@ -88,8 +88,8 @@ import Testing
         #expect(samples.count >= 45)
         let methods = Set(samples.compactMap { s in s.query.first { $0.0 == "method" }?.1 })
         for method in APIDispatcher.implemented {
-            // API.getReportMetadata: the fake answers the fields `matomo-sync reports` reads (module, action, name,
-            // dimension, metrics, image URLs), not Matomo's full documentation; FakeContractTests checks those.
+            // API.getReportMetadata: its sample is in MatomoSyncTests' Fixtures/contract, where
+            // FakeContractTests checks each entry's keys, report by report.
             #expect(methods.contains(method) || method == "SitesManager.getSitesIdWithAtLeastViewAccess" || method == "API.getReportMetadata",
                     "no sample for \(method)")
         }

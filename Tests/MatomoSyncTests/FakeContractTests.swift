@@ -59,6 +59,38 @@ import Testing
         #expect(problems.isEmpty, "\(name):\n\(problems.prefix(15).joined(separator: "\n"))")
     }
 
+    /// Report metadata, report by report: each fake entry has the keys, in the order, that real
+    /// Matomo's entry of the same report has (by uniqueId; a goal's report by kind, as ids differ).
+    @Test func reportMetadataEntriesHaveMatomosKeys() async throws {
+        let h = try await SyncHarness.start(.sqlite, sites: [{
+            var site = FakeSite(id: 1, name: "Shop", timezone: "UTC", createdAt: SyncHarness.defaultNow.addingTimeInterval(-86400 * 30))
+            site.ecommerce = true
+            return site
+        }()])
+        defer { Task { await h.stop() } }
+        func entries(_ bytes: [UInt8]) throws -> [(id: String, keys: [String])] {
+            try #require(try OrderedJSON.parse(Data(bytes)) as? [Any]).compactMap { $0 as? OrderedObject }.map { o in
+                (o.fields.first { $0.0 == "uniqueId" }?.1 as? String ?? "?", o.fields.map(\.0))
+            }
+        }
+        let real = try entries(try Fixtures.bytes("contract/API.getReportMetadata.site3"))
+        let client = try h.client()
+        let fakeBytes = try await client.call("API.getReportMetadata", [("idSite", "1")])
+        await client.shutdown()
+        let fake = try entries(fakeBytes)
+        func kind(_ id: String) -> String { id.hasPrefix("Goals_get_idGoal--") && !id.contains("ecommerce") ? "Goals_get_idGoal--N" : id }
+        var matched = 0
+        for entry in fake {
+            guard let twin = real.first(where: { kind($0.id) == kind(entry.id) }) else {
+                Issue.record("the fake's \(entry.id) is not a report of the real sample")
+                continue
+            }
+            matched += 1
+            #expect(entry.keys == twin.keys, "\(entry.id): fake \(entry.keys), real \(twin.keys)")
+        }
+        #expect(matched >= 12)
+    }
+
     @Test(arguments: errorSamples)
     func errorsAreMatomosOwn(_ name: String) async throws {
         let h = try await SyncHarness.start(.sqlite)
@@ -138,8 +170,10 @@ enum Shape {
                     problems.append("\(path).\(k): fake sends \(t), real sends \(types.sorted())")
                 }
                 if t == "object" || t == "array", let rv = real.first(where: { $0[k] != nil })?[k] {
-                    if kind(rv) == t && t == "object" && k != "goals" && k != "metrics" && k != "metricsDocumentation"
-                        && k != "processedMetrics" && k != "metricTypes" && k != "parameters" {
+                    // Objects keyed by metric or dimension names (data, which differs per report) are not layout.
+                    let keyedByData: Set<String> = ["goals", "metrics", "metricsDocumentation", "processedMetrics", "metricTypes", "parameters",
+                                                    "metricsGoal", "processedMetricsGoal", "metricTypesGoal", "dimensions"]
+                    if kind(rv) == t && t == "object" && !keyedByData.contains(k) {
                         compare(real: rv, fake: v, at: "\(path).\(k)", into: &problems)
                     }
                 }
@@ -150,3 +184,4 @@ enum Shape {
         }
     }
 }
+
