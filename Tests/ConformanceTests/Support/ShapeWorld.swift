@@ -88,7 +88,8 @@ struct ShapeWorld {
     }
 
     /// Every request matomo-sync sends, as the fake received them: `check`'s calls, then a backfill
-    /// and an incremental run of every table with both visit strategies, into a throwaway SQLite file.
+    /// and an incremental run of every table with both visit strategies, then of three declared
+    /// reports (their probes included), into throwaway SQLite files.
     func recordProjectRequests() async throws -> [RecordedRequest] {
         fake.resetRequests()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shape-\(UUID().uuidString)")
@@ -117,6 +118,24 @@ struct ShapeWorld {
                     try await warehouse.close()
                 }
             }
+            // Declared reports ([[source.report]]): the probe each gets before any data request, a
+            // method that takes one date per request (learned), a fixed goal, a segment.
+            let reports = [
+                ReportDeclaration(name: TableName("shape_goal"), method: "Goals.get", params: [("idGoal", "1")], key: [], origin: "ShapeWorld"),
+                ReportDeclaration(name: TableName("shape_channels"), method: "Referrers.getAll", key: ["referer_type", "label"], origin: "ShapeWorld"),
+                ReportDeclaration(name: TableName("shape_videos"), method: "Events.getAction", params: [("segment", "eventCategory==Video")],
+                                  origin: "ShapeWorld"),
+            ]
+            let warehouse = try SQLiteWarehouse(path: folder.appendingPathComponent("declared.sqlite").path)
+            var options = SyncOptions()
+            options.backfillDays = 10
+            options.catalog = try TableCatalog.builtIn.adding(reports.map(\.spec))
+            options.reportDeclarations = Dictionary(uniqueKeysWithValues: reports.map { ($0.name, $0) })
+            options.tables = reports.map(\.name)
+            for _ in 0..<2 {
+                _ = try await SyncEngine(client: client, warehouse: warehouse, siteId: real.west, options: options).run()
+            }
+            try await warehouse.close()
         } catch {
             await client.shutdown()
             throw error
