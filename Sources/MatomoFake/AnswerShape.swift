@@ -298,3 +298,20 @@ public enum OrderedJSON {
 
 public enum BoolMarker: Sendable { case yes, no }
 
+
+extension AnswerShape {
+    /// Row keys that come with the data, not the layout, left out of every comparison of the fake with
+    /// real Matomo (the samples and the conformance suite's live server alike): a row's goal columns
+    /// exist only when it converted, the ecommerce and event fields only on visits that have them.
+    public static let dataDependentKeys: Set<String> = [
+        "goals", "nb_conversions", "revenue",
+        // Product page views (an action with `_pkn`/`_pks`), which the fake does not generate.
+        "productViewPrice", "productViewName", "productViewSku", "productViewCategories",
+        // An event has `eventValue` only when it was tracked with one (`e_v`).
+        "eventValue",
+        // An ecommerce order's goal entry (`idgoal=ecommerceOrder`) carries these; the fake tracks no orders.
+        "revenue_subtotal", "revenue_tax", "revenue_shipping", "revenue_discount", "items",
+        // A page's hits that followed a site search: only pages that had some.
+        "nb_hits_following_search",
+    ]
+}
