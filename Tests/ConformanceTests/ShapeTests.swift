@@ -66,6 +66,9 @@ import Testing
             ("Live.getLastVisitsDetails", [("idSite", west), ("period", "day"), ("date", "yesterday"), ("filter_limit", "2"),
                                            ("minTimestamp", String(Int(Date().timeIntervalSince1970) - 2 * 86400))]),
             ("Live.getLastVisitsDetails", [("idSite", empty), ("period", "day"), ("date", "yesterday"), ("filter_limit", "5")]),
+            // The page report's folder view (no `flat`), as a declared report may ask for it.
+            ("Actions.getPageUrls", [("idSite", west), ("period", "day"), ("date", "last3"), ("format_metrics", "0")]),
+            ("Actions.getPageUrls", [("idSite", west), ("period", "day"), ("date", "yesterday"), ("flat", "0")]),
         ]
         var differences: [String] = []
         for (method, params) in cases {

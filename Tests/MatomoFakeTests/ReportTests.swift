@@ -146,4 +146,40 @@ import Testing
             #expect(answer.text.hasSuffix(#","2":[]}"#))
         }
     }
+
+    /// Without `flat=1` Actions.getPageUrls answers Matomo's first level, as the real server does:
+    /// pages under the root as rows (no Actions_PageUrl), deeper pages summed per first folder,
+    /// labelled without its slash, with a subtable id and a `pageUrl=^` segment; the hits add up to
+    /// the flat view's.
+    @Test func pageUrlsWithoutFlatAnswerTheFolderView() async throws {
+        try await withFake { (h: Harness) async throws in
+            h.fake.addVisits([
+                FakeVisit(idVisit: 1, siteId: 1, visitorId: "aaaaaaaaaaaaaaaa", firstActionTimestamp: epoch(2026, 11, 25, 9),
+                          lastActionTimestamp: epoch(2026, 11, 25, 9, 5), actions: [
+                    FakeAction(type: "action", url: "https://shop.example.com/shoes", title: "Shoes", timestamp: epoch(2026, 11, 25, 9)),
+                    FakeAction(type: "action", url: "https://shop.example.com/shoes/red", title: "Red", timestamp: epoch(2026, 11, 25, 9, 2)),
+                    FakeAction(type: "action", url: "https://shop.example.com/shoes/blue?size=9", title: "Blue", timestamp: epoch(2026, 11, 25, 9, 5)),
+                ], countryCode: "fr"),
+                FakeVisit(idVisit: 2, siteId: 1, visitorId: "bbbbbbbbbbbbbbbb", firstActionTimestamp: epoch(2026, 11, 25, 10),
+                          lastActionTimestamp: epoch(2026, 11, 25, 10), actions: [
+                    FakeAction(type: "action", url: "https://shop.example.com/shoes/red", title: "Red", timestamp: epoch(2026, 11, 25, 10)),
+                ], countryCode: "fr"),
+            ])
+            let params = [("idSite", "1"), ("period", "day"), ("date", "2026-11-25")]
+            let tree = try await h.api("Actions.getPageUrls", params).array
+            let flat = try await h.api("Actions.getPageUrls", params + [("flat", "1")]).array
+            #expect(Set(tree.compactMap { $0["label"] as? String }) == ["shoes", "/shoes"])
+            let folder = try #require(tree.first { $0["label"] as? String == "shoes" })
+            #expect(folder["idsubdatatable"] as? Int == 1)
+            #expect(folder["url"] == nil && folder["nb_uniq_visitors"] == nil && folder["Actions_PageUrl"] == nil)
+            #expect(folder["nb_hits"] as? Int == 3)
+            #expect(folder["nb_visits"] as? Int == 3, "the pages' unique pageviews summed: red 2, blue 1")
+            #expect(folder["segment"] as? String == "pageUrl=^https%253A%252F%252Fshop.example.com%252Fshoes")
+            let leaf = try #require(tree.first { $0["label"] as? String == "/shoes" })
+            #expect(leaf["url"] as? String == "https://shop.example.com/shoes" && leaf["Actions_PageUrl"] == nil && leaf["idsubdatatable"] == nil)
+            func hits(_ rows: [[String: Any]]) -> Int { rows.reduce(0) { $0 + ($1["nb_hits"] as? Int ?? 0) } }
+            #expect(hits(tree) == hits(flat) && hits(flat) == 4)
+            #expect(flat.count == 3 && flat.allSatisfy { $0["Actions_PageUrl"] != nil })
+        }
+    }
 }

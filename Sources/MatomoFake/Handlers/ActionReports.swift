@@ -1,4 +1,4 @@
-/// Actions.getPageUrls (flat) and Events.getCategory / getAction / getName, aggregated from the stored
+/// Actions.getPageUrls (flat, or Matomo's folder view) and Events.getCategory / getAction / getName, aggregated from the stored
 /// visits' actions, so the reports agree with the visit log's `actionDetails`.
 enum ActionReportsHandler {
     // MARK: Actions.getPageUrls
@@ -10,10 +10,29 @@ enum ActionReportsHandler {
         var visits = Set<Int>(), visitors = Set<String>()
         var entryVisits = 0, entryActions = 0, entryLength = 0, entryBounces = 0, entryVisitors = Set<String>()
         var exitVisits = 0, exitVisitors = Set<String>()
+        /// A folder of the hierarchical view (`flat` not 1): its pages' sums, a subtable id, no URL.
+        var folder: (id: Int, nbVisits: Int, prefix: String)? = nil
+        var nbVisits: Int { folder?.nbVisits ?? visits.count }
+
+        /// A folder row summing its pages as Matomo does: counts added up, unique visitors dropped.
+        /// The order a folder's optional counts first appear in its pages (Matomo's row takes its
+        /// keys from its pages in turn): a page lists its entry counts before its exit counts.
+        var groups: [String] = []
+
+        mutating func absorb(_ page: PageRow) {
+            for (group, present) in [("entry", page.entryVisits > 0), ("exit", page.exitVisits > 0)] where present && !groups.contains(group) {
+                groups.append(group)
+            }
+            hits += page.hits; timeSpent += page.timeSpent; hitsAfterSearch += page.hitsAfterSearch
+            entryVisits += page.entryVisits; entryActions += page.entryActions; entryLength += page.entryLength
+            entryBounces += page.entryBounces; exitVisits += page.exitVisits
+            folder?.nbVisits += page.visits.count
+        }
     }
 
-    /// The flattened page report: one row per URL path and query; the fake answers the flat view
-    /// whatever `flat` says.
+    /// The page report: with `flat=1` one row per URL path and query; otherwise Matomo's first level:
+    /// pages directly under the root as rows, deeper pages summed into one row per first folder
+    /// (labelled without its slash, with `idsubdatatable` and a `pageUrl=^` segment).
     static func pageUrls(_ params: RequestParams, _ ctx: APIContext) throws(MatomoError) -> [UInt8] {
         try ReportFrame.render(params, ctx, rowLimit: ctx.configuration.reportRowLimit, emptyAlone: { w, _ in w.emptyArray() }) { visits, period, _, frame, w in
             var table: [String: PageRow] = [:]
@@ -44,8 +63,24 @@ enum ActionReportsHandler {
                     table[label] = row
                 }
             }
-            let sorted = table.values.sorted {
-                $0.visits.count != $1.visits.count ? $0.visits.count > $1.visits.count : $0.label < $1.label
+            var top = table
+            if params["flat"] != "1" {
+                top = [:]
+                var folderIds: [String: Int] = [:]
+                for page in table.values.sorted(by: { $0.label < $1.label }) {
+                    let path = page.label.split(separator: "?", maxSplits: 1).first.map(String.init) ?? page.label
+                    let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+                    guard parts.count > 1 else { top[page.label] = page; continue }
+                    let name = String(parts[0])
+                    if folderIds[name] == nil { folderIds[name] = folderIds.count + 1 }
+                    let root = page.url.range(of: page.label).map { String(page.url[..<$0.lowerBound]) } ?? ""
+                    var folder = top["folder:" + name] ?? PageRow(label: name, url: "", folder: (folderIds[name]!, 0, root + "/" + name))
+                    folder.absorb(page)
+                    top["folder:" + name] = folder
+                }
+            }
+            let sorted = top.values.sorted {
+                $0.nbVisits != $1.nbVisits ? $0.nbVisits > $1.nbVisits : $0.label < $1.label
             }
             let rows = frame.page(sorted) { rest in
                 var o = PageRow(label: "Others", url: "")
@@ -60,6 +95,10 @@ enum ActionReportsHandler {
             }
             w.beginArray()
             for r in rows {
+                if let folder = r.folder {
+                    folderRow(r, folder, frame, into: &w)
+                    continue
+                }
                 w.beginObject()
                 w.key("label"); w.string(r.label)
                 w.key("nb_visits"); w.int(r.visits.count)
@@ -85,13 +124,40 @@ enum ActionReportsHandler {
                 w.key("exit_rate"); frame.rate(r.exitVisits, r.visits.count, into: &w)
                 if r.label != "Others" {
                     w.key("url"); w.string(r.url)
-                    w.key("Actions_PageUrl"); w.string(r.label)
+                    if params["flat"] == "1" { w.key("Actions_PageUrl"); w.string(r.label) }
                     w.key("segment"); w.string("pageUrl==" + phpURLEncode(phpURLEncode(r.url)))
                 }
                 w.endObject()
             }
             w.endArray()
         }
+    }
+
+    /// A folder of the hierarchical page report, with the keys (and their order) Matomo 5 gives one.
+    private static func folderRow(_ r: PageRow, _ folder: (id: Int, nbVisits: Int, prefix: String), _ frame: ReportFrame, into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("label"); w.string(r.label)
+        w.key("nb_visits"); w.int(folder.nbVisits)
+        w.key("nb_hits"); w.int(r.hits)
+        w.key("sum_time_spent"); w.int(r.timeSpent)
+        if r.hitsAfterSearch > 0 { w.key("nb_hits_following_search"); w.int(r.hitsAfterSearch) }
+        for group in r.groups {
+            if group == "exit" {
+                w.key("exit_nb_visits"); w.int(r.exitVisits)
+            } else {
+                w.key("entry_nb_visits"); w.int(r.entryVisits)
+                w.key("entry_nb_actions"); w.int(r.entryActions)
+                w.key("entry_sum_visit_length"); w.int(r.entryLength)
+                w.key("entry_bounce_count"); w.int(r.entryBounces)
+            }
+        }
+        w.key("avg_page_load_time"); w.int(0)
+        w.key("avg_time_on_page"); w.int(r.hits == 0 ? 0 : Int((Double(r.timeSpent) / Double(r.hits)).rounded()))
+        w.key("bounce_rate"); frame.rate(r.entryBounces, r.entryVisits, into: &w)
+        w.key("exit_rate"); frame.rate(r.exitVisits, folder.nbVisits, into: &w)
+        w.key("segment"); w.string("pageUrl=^" + phpURLEncode(phpURLEncode(folder.prefix)))
+        w.key("idsubdatatable"); w.int(folder.id)
+        w.endObject()
     }
 
     /// `/products/hats?x=1` from `https://shop.example.com/products/hats?x=1`.
