@@ -154,6 +154,9 @@ public actor ConsoleBackend {
 
     /// Saves a new source (its token in a 0600 file beside the config) and starts its first sync.
     public func importSource(url: String, siteIds: [Int], token: String, tables: [TableName: TablePlan]) throws {
+        guard !url.isEmpty, !url.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            throw ConsoleError("Instance URL: give one address without spaces, e.g. https://analytics.example.com")
+        }
         do { _ = try InstanceURL(parsing: url) } catch { throw ConsoleError("Instance URL: " + Self.describe(error)) }
         do { _ = try APIToken(token) } catch { throw ConsoleError("API token: " + redact(Self.describe(error), also: token)) }
         guard !siteIds.isEmpty, siteIds.allSatisfy({ $0 > 0 }) else { throw ConsoleError("Site ID: give a positive site ID such as 1") }
