@@ -25,7 +25,7 @@ struct ConsoleRoutes: Sendable {
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
                      body: .init(byteBuffer: ByteBuffer(string: StaticAssets.stylesheet)))
         }
-        router.get("/signin") { request, context in signInPage(context: context) }
+        router.get("/signin") { request, context in signInPage(context: context, existing: request.cookies[CookieName.signIn]?.value) }
         router.post("/signin") { request, context in try await signIn(request, context: context) }
         router.post("/signout") { request, context in
             try? await sessions.delete(request: request)
@@ -59,8 +59,10 @@ struct ConsoleRoutes: Sendable {
 
     // MARK: Sign in
 
-    func signInPage(context: ConsoleContext, problem: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        let token = randomToken()
+    /// `existing`: the browser's sign-in cookie, kept so that a second load (another tab, the
+    /// favicon's redirect) does not invalidate the form already shown.
+    func signInPage(context: ConsoleContext, existing: String? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let token = existing.flatMap { $0.count == 64 && $0.allSatisfy(\.isHexDigit) ? $0 : nil } ?? randomToken()
         // The page's form carries the token, the cookie too: a cross-site post can send neither pair.
         var response = Pages.page("signin", title: "Sign in", ["csrf": token], csrf: nil, problem: problem, status: status)
         response.setCookie(Cookie(name: CookieName.signIn, value: token, path: "/", secure: policy.secureCookies, httpOnly: true, sameSite: .strict))
