@@ -34,7 +34,13 @@ public actor ConsoleBackend {
     public private(set) var sources: [SourceConfig] = []
     /// Why the last reload failed; the sources before it stay in force.
     public private(set) var reloadError: String?
-    private let control = Control()
+    private nonisolated let control = Control()
+
+    /// Set once the scheduler has been asked to stop: open live pages end their streams.
+    public nonisolated var isStopping: Bool { control.state.withLock { $0.stop } }
+
+    /// Stops the scheduler after the batch in hand (the server failed, or a test is done).
+    public nonisolated func requestStop() { control.state.withLock { $0.stop = true } }
     private var statusCache: (at: Date, value: [TableStatus])?
 
     /// Flags the scheduler's loop reads between batches.
@@ -264,6 +270,9 @@ public actor ConsoleBackend {
     /// (a bounded number at a time); a reload or a Sync now request is taken after the batch in hand.
     public func runScheduler(stopRequested: @escaping @Sendable () -> String?) async {
         let control = self.control
+        let stopRequested: @Sendable () -> String? = {
+            stopRequested() ?? (control.state.withLock { $0.stop } ? "a stop request" : nil)
+        }
         let stop: @Sendable () -> String? = {
             if let reason = stopRequested() {
                 control.state.withLock { $0.stop = true }
@@ -300,6 +309,7 @@ public actor ConsoleBackend {
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
+        control.state.withLock { $0.stop = true }
         await writeHistory()
     }
 

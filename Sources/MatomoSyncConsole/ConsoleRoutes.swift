@@ -116,8 +116,11 @@ struct ConsoleRoutes: Sendable {
         let sources = await backend.sources
         let rows = try await allRows()
         let list: [[String: Any]] = sources.enumerated().map { i, s in
-            ["index": i, "url": s.url, "sites": TableRows.sitesText(s), "prefix": s.tablePrefix,
-             "tables": rows.filter { $0.sourceIndex == i }.map(\.values)]
+            var v: [String: Any] = ["index": i, "url": s.url, "sites": TableRows.sitesText(s),
+                                    "tables": rows.filter { $0.sourceIndex == i }.map(\.values)]
+            // Mustache takes an empty string as true: leave the key out instead.
+            if !s.tablePrefix.isEmpty { v["prefix"] = s.tablePrefix }
+            return v
         }
         var values: [String: Any] = ["configPath": backend.settings.configPath, "warehouse": ServerURL.redact(backend.warehouseURL), "sources": list]
         if let e = await backend.reloadError { values["reloadError"] = e }
@@ -131,7 +134,7 @@ struct ConsoleRoutes: Sendable {
                         body: ResponseBody { writer in
             var last = ""
             var quiet = 0
-            while !Task.isCancelled {
+            while !Task.isCancelled && !routes.backend.isStopping {
                 let message = StatusMessage(version: routes.backend.progress.version, tables: try await routes.allRows())
                 let text = String(decoding: try JSONEncoder().encode(message.tables), as: UTF8.self)
                 if text != last || quiet >= 15 {
@@ -235,14 +238,15 @@ struct ConsoleRoutes: Sendable {
         case .file(let p): tokenPlace = p
         case .env(let name): tokenPlace = "$" + name
         }
-        let values: [String: Any] = [
-            "sourceIndex": index, "url": source.url, "sites": TableRows.sitesText(source), "prefix": source.tablePrefix,
+        var values: [String: Any] = [
+            "sourceIndex": index, "url": source.url, "sites": TableRows.sitesText(source),
             "tokenPlace": tokenPlace, "tables": tableValues, "charts": charts, "hasRuns": !runs.isEmpty,
             "runs": runs.map { r -> [String: Any] in
                 ["startedAt": r.startedAt, "siteId": r.siteId, "table": r.table, "duration": String(format: "%.1f s", r.seconds),
                  "rows": r.rows, "requests": r.requests, "result": r.result, "error": r.error ?? ""]
             },
         ]
+        if !source.tablePrefix.isEmpty { values["prefix"] = source.tablePrefix }
         return Pages.page("source", title: source.url, values, csrf: context.session?.csrf, flash: flash, problem: problem)
     }
 

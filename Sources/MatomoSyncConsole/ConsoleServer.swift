@@ -3,6 +3,8 @@ import Hummingbird
 import HummingbirdAuth
 import Logging
 import NIOCore
+import NIOPosix
+import ServiceLifecycle
 
 /// `matomo-sync serve`: the console's HTTP server and the scheduler, in one process.
 public struct ConsoleServer: Sendable {
@@ -47,29 +49,54 @@ public struct ConsoleServer: Sendable {
         return router
     }
 
+    static func checkCanListen(host: String, port: Int, option: String) async throws {
+        guard port != 0 else { return }
+        do {
+            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: host, port: port).get()
+            try await channel.close()
+        } catch {
+            throw ConsoleError("\(option) \(host):\(port): cannot listen there (\(error)); is another server using the port?")
+        }
+    }
+
     /// Serves until `stopRequested` says stop; then lets the sync in hand commit and returns.
     /// `reloadRequested` is polled: a SIGHUP reloads the config file.
     public func run(stopRequested: @escaping @Sendable () -> String?, reloadRequested: @escaping @Sendable () -> Bool,
                     onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        // A port in use is said at once, rather than by a server that never comes up.
+        try await Self.checkCanListen(host: options.host, port: options.port, option: "--listen")
+        if let port = options.metricsPort { try await Self.checkCanListen(host: options.metricsHost ?? "127.0.0.1", port: port, option: "--metrics-listen") }
         let driver = MemoryPersistDriver()
         let router = makeRouter(port: options.port, sessionDriver: driver)
         let app = Application(router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
                               services: [driver], onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
                               logger: logger)
-        var metricsApp: Application<RouterResponder<BasicRequestContext>>?
+        var services: [any Service] = [app]
         if let port = options.metricsPort {
             let metricsRouter = Router()
             let metrics = backend.metrics
             metricsRouter.get("/metrics") { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
             }
-            metricsApp = Application(router: metricsRouter, configuration: .init(address: .hostname(options.metricsHost ?? "127.0.0.1", port: port)), logger: logger)
+            services.append(Application(router: metricsRouter, configuration: .init(address: .hostname(options.metricsHost ?? "127.0.0.1", port: port)),
+                                        logger: logger))
         }
         await backend.reload()
         let backend = self.backend
+        // Signals are the command's: the service group is shut down gracefully once the scheduler stops.
+        let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            if let metricsApp { group.addTask { try await metricsApp.run() } }
+            group.addTask {
+                do {
+                    try await serviceGroup.run()
+                } catch {
+                    // The server could not listen (or died): stop the scheduler too, and say why.
+                    backend.requestStop()
+                    throw error
+                }
+            }
             group.addTask {
                 while stopRequested() == nil {
                     if reloadRequested() { await backend.reload() }
@@ -78,7 +105,8 @@ public struct ConsoleServer: Sendable {
             }
             // The scheduler returns once stopped, with the batch in hand committed; then the server goes.
             await backend.runScheduler(stopRequested: stopRequested)
-            group.cancelAll()
+            await serviceGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
         }
         await backend.close()
     }

@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // First: a SIGTERM during start-up (hashing the password takes a moment) is a stop request too.
+        let signals = StopSignals()
+        let reload = ReloadSignal()
         try await runReportingErrors {
             guard (1...16).contains(maxConcurrentTables) else { throw CLIError("--max-concurrent-tables must be between 1 and 16") }
             var options = ConsoleServer.Options()
@@ -70,8 +73,6 @@ struct ServeCommand: AsyncParsableCommand {
                 Console.rawError("console password (shown once; its hash is kept in \(PasswordStore.hashFile(forConfig: config))): \(generated)\n")
             }
             let backend = try ConsoleBackend(settings: settings)
-            let signals = StopSignals()
-            let reload = ReloadSignal()
             let server = ConsoleServer(options: options, backend: backend, passwords: passwords)
             let shown = options.host.contains(":") ? "[\(options.host)]" : options.host
             try await server.run(stopRequested: { signals.requested }, reloadRequested: { reload.take() }) { port in
