@@ -23,8 +23,12 @@ public final class LiveProgress: SyncProgress, Sendable {
     let metrics: ConsoleMetrics?
     let now: @Sendable () -> Date
 
-    init(metrics: ConsoleMetrics?, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// Whether finished runs are kept for the run history (the console's) or dropped (`run`'s metrics).
+    let keepsFinished: Bool
+
+    init(metrics: ConsoleMetrics?, keepsFinished: Bool = true, now: @escaping @Sendable () -> Date = { Date() }) {
         self.metrics = metrics
+        self.keepsFinished = keepsFinished
         self.now = now
     }
 
@@ -48,7 +52,7 @@ public final class LiveProgress: SyncProgress, Sendable {
         case .tableFinished(let report):
             let wasRunning = state.withLock { s -> Bool in
                 let was = s.running.removeValue(forKey: Self.key(report.table, report.siteId)) != nil
-                s.finished.append(FinishedRun(report: report, finishedAt: t))
+                if keepsFinished { s.finished.append(FinishedRun(report: report, finishedAt: t)) }
                 s.version += 1
                 return was
             }
