@@ -63,7 +63,7 @@ final class ConsoleHarness: Sendable {
     }
 
     /// Waits until every table of every source is `synced` (or `failed` when allowed).
-    func waitUntilSettled(timeout: Duration = .seconds(60), allowFailed: Bool = false) async throws -> [TableRow] {
+    func waitUntilSettled(timeout: Duration = .seconds(60), allowFailed: Bool = false, accept: Set<String> = []) async throws -> [TableRow] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let sources = await backend.sources
@@ -72,7 +72,7 @@ final class ConsoleHarness: Sendable {
             for (i, s) in sources.enumerated() {
                 rows += TableRows.rows(source: s, index: i, statuses: statuses, progress: backend.progress, redact: { $0 })
             }
-            if !rows.isEmpty, rows.allSatisfy({ $0.state == "synced" || (allowFailed && $0.state == "failed") }) { return rows }
+            if !rows.isEmpty, rows.allSatisfy({ $0.state == "synced" || accept.contains($0.state) || (allowFailed && $0.state == "failed") }) { return rows }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ConsoleError("the tables did not settle in time")
