@@ -28,7 +28,7 @@ struct ConsoleRoutes: Sendable {
         router.get("/signin") { request, context in signInPage(context: context, existing: request.cookies[CookieName.signIn]?.value) }
         router.post("/signin") { request, context in try await signIn(request, context: context) }
         router.post("/signout") { request, context in
-            try? await sessions.delete(request: request)
+            _ = try? await sessions.delete(request: request)
             var response = Pages.redirect("/signin")
             response.setCookie(Cookie(name: CookieName.session, value: "", maxAge: 0, path: "/", secure: policy.secureCookies, httpOnly: true, sameSite: .strict))
             return response
@@ -82,7 +82,7 @@ struct ConsoleRoutes: Sendable {
         }
         limiter.recordSuccess(client)
         // A new session ID on every sign-in: a session fixed before it is worthless.
-        try? await sessions.delete(request: request)
+        _ = try? await sessions.delete(request: request)
         let cookie = try await sessions.save(session: ConsoleSession(csrf: randomToken()), expiresIn: sessionLifetime)
         var response = Pages.redirect("/")
         response.setCookie(cookie)
@@ -268,7 +268,7 @@ struct ConsoleRoutes: Sendable {
     }
 
     func tableAction(context: ConsoleContext) async throws -> Response {
-        guard let index = sourceIndex(context), let table = context.parameters.get("table").map { TableName($0) },
+        guard let index = sourceIndex(context), let table = context.parameters.get("table").map({ TableName($0) }),
               let action = context.parameters.get("action") else { return Pages.plain(.notFound, "no such table") }
         let form = context.form
         do {
