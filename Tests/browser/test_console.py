@@ -169,6 +169,8 @@ def test_link_import_watch_and_query(fake, console, browser):
 
     wait.until(all_synced)
     assert browser.execute_script("return window.__notReloaded === true"), "the page was reloaded"
+    # The page first showed the tables before they synced (queued or running), then changed in place.
+    assert seen - {"synced"}, f"only ever saw {seen}"
     assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-live-version"), "no live update arrived"
     shoot(browser, "3-sources")
 
@@ -212,6 +214,19 @@ def test_link_import_watch_and_query(fake, console, browser):
     button(browser, "Run").click()
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#result tbody tr")) > 0)
     shoot(browser, "5-query")
+
+    # A source added to the file by hand shows after SIGHUP.
+    hand = "\n[[source]]\nurl = \"%s\"\nsites = [1]\ntoken_file = \"%s\"\ntable_prefix = \"hand_\"\n\n[source.tables]\n" % (
+        url, re.search(r'token_file = "([^"]+)"', text).group(1))
+    hand += "".join(f"{t} = false\n" for t in tables if t != "visits_summary")
+    with open(console["config"], "a") as f:
+        f.write(hand)
+    console["proc"].send_signal(signal.SIGHUP)
+    time.sleep(1)
+    browser.get(base + "/")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, 'tr[data-key="1|1|visits_summary"] .state'))
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, 'tr[data-key="1|1|visits_summary"] .state').text == "synced")
+    assert warehouse_count(console["warehouse"], "hand_visits_summary") > 0
 
     # SIGTERM: the batch in hand is committed, exit 0.
     console["proc"].send_signal(signal.SIGTERM)
