@@ -237,6 +237,9 @@ public actor ConsoleBackend {
         if case .file(let path) = source.token, !all.contains(where: { $0.token == source.token }) { unlink(path) }
         guard deleteTables else { return }
         await waitForIdle()
+        // Runs of this source still to be written would save its old states again: write them first.
+        while historyBusy { try? await Task.sleep(for: .milliseconds(50)) }
+        await writeHistory()
         let instance = (try? InstanceURL(parsing: source.url).endpoint) ?? source.url
         for status in try await warehouse.status() where status.instance == instance {
             guard let name = source.catalog.names.first(where: { source.tablePrefix + $0.rawValue == status.table }) else { continue }
@@ -280,7 +283,7 @@ public actor ConsoleBackend {
             }
             return control.stopOrRestart
         }
-        do { try await warehouse.prepare() } catch { logger.error("\(redact(Self.describe(error)))") }
+        do { try await ensurePrepared() } catch { logger.error("\(redact(Self.describe(error)))") }
         while stopRequested() == nil {
             control.state.withLock { $0.restart = false }
             let manual = control.state.withLock { s -> ManualRun? in s.manual.isEmpty ? nil : s.manual.removeFirst() }
@@ -360,9 +363,14 @@ public actor ConsoleBackend {
         Column("error", .text), Column("full_refresh", .integer),
     ]
 
+    /// While history rows are being written (each re-saves its table's state as loaded).
+    private var historyBusy = false
+
     private func writeHistory() async {
         let finished = progress.takeFinished()
         guard !finished.isEmpty else { return }
+        historyBusy = true
+        defer { historyBusy = false }
         do {
             try await warehouse.lockForSync()
         } catch {
@@ -408,6 +416,7 @@ public actor ConsoleBackend {
         let source = try checkedSource(index)
         let instance = (try? InstanceURL(parsing: source.url).endpoint) ?? source.url
         let names = Set(source.catalog.names.map { source.tablePrefix + $0.rawValue })
+        try await ensurePrepared()
         guard try await warehouse.tableNames().contains(Self.runsTable) else { return [] }
         // Filtered here rather than in SQL: `query` takes no bound parameters, and nothing of the
         // config is ever spliced into SQL.
@@ -427,6 +436,7 @@ public actor ConsoleBackend {
     public func visitsPerDay(source index: Int, siteId: Int) async throws -> [(day: String, visits: Int)] {
         let source = try checkedSource(index)
         let table = source.tablePrefix + TableName.visitsSummary.rawValue
+        try await ensurePrepared()
         guard try await warehouse.tableNames().contains(table) else { return [] }
         // The table name is [a-z0-9_] only and the site ID an integer: nothing else enters the SQL.
         let result = try await warehouse.query("SELECT _date, nb_visits FROM \(table) WHERE _site_id = \(siteId) ORDER BY _date")
@@ -453,9 +463,32 @@ public actor ConsoleBackend {
 
     // MARK: Status
 
+    private var preparing: Task<Void, any Error>?
+
+    /// Creates the state table (and on ClickHouse the database) before the first read: a page may
+    /// ask before the scheduler's first pass. One preparation shared by every caller (two at once
+    /// would both create the table); a failed one is tried again by the next caller.
+    func ensurePrepared() async throws {
+        let task: Task<Void, any Error>
+        if let preparing {
+            task = preparing
+        } else {
+            let warehouse = self.warehouse
+            task = Task { try await warehouse.prepare() }
+            preparing = task
+        }
+        do {
+            try await task.value
+        } catch {
+            preparing = nil
+            throw error
+        }
+    }
+
     /// Every table's state in the warehouse (cached for a second: every open page asks).
     public func status() async throws -> [TableStatus] {
         if let cache = statusCache, now().timeIntervalSince(cache.at) < 1 { return cache.value }
+        try await ensurePrepared()
         let value = try await warehouse.status()
         statusCache = (now(), value)
         return value

@@ -23,14 +23,15 @@ final class ConsoleHarness: Sendable {
         var requested: String? { value.withLock { $0 } ? "the test" : nil }
     }
 
-    init(fake configuration: FakeMatomoConfiguration = .init(), traffic: Bool = true, options: ConsoleServer.Options = ConsoleHarness.defaultOptions) async throws {
+    init(fake configuration: FakeMatomoConfiguration = .init(), traffic: Bool = true, options: ConsoleServer.Options = ConsoleHarness.defaultOptions,
+         warehouse: String? = nil) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("matomo-console-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         fake = FakeMatomo(configuration: configuration)
         if traffic { fake.generateTraffic(siteId: 1, days: 5, visitsPerDay: 3...6, seed: 7) }
         fakeURL = try await fake.start()
         var settings = ConsoleBackend.Settings(configPath: folder.appendingPathComponent("matomo-sync.toml").path,
-                                               warehouseURL: "sqlite:" + folder.appendingPathComponent("w.sqlite").path)
+                                               warehouseURL: warehouse ?? ("sqlite:" + folder.appendingPathComponent("w.sqlite").path))
         settings.clientConfiguration.maxAttempts = 1
         backend = try ConsoleBackend(settings: settings)
         let passwords = PasswordStore(hash: HummingbirdBcryptHash.hash(Self.password))
