@@ -46,6 +46,11 @@ import Testing
                 #expect(cookie.contains("SameSite=Strict"))
                 #expect(cookie.contains("Secure") == behindHTTPS, "\(cookie)")
                 #expect(try await b.get(client, "/").status == .ok)
+                // Signing out ends the session on the server, not only in the browser.
+                let old = b.cookies
+                #expect(try await b.post(client, "/signout", []).status == .seeOther)
+                b.cookies = old
+                #expect(try await b.get(client, "/").status == .seeOther)
             }
             await h.stop()
         }
