@@ -32,7 +32,9 @@ def free_port():
 
 @pytest.fixture(scope="module")
 def fake():
-    proc = subprocess.Popen([os.environ["MATOMO_FAKE_BIN"], "--port", "0", "--days", "20", "--seed", "3"],
+    proc = subprocess.Popen([os.environ["MATOMO_FAKE_BIN"], "--port", "0", "--days", "20", "--seed", "3",
+                             # Slow answers, so the first sync is seen running with its progress bar.
+                             "--latency-ms", "25"],
                             stdout=subprocess.PIPE, text=True)
     url = token = None
     for line in proc.stdout:
@@ -159,11 +161,18 @@ def test_link_import_watch_and_query(fake, console, browser):
     browser.execute_script("window.__notReloaded = true")
     expected = [t for t in tables if t not in UNTICKED]
     seen = set()
+    bars = []
 
     def all_synced(d):
         states = {r.get_attribute("data-key").split("|")[2]: r.find_element(By.CSS_SELECTOR, ".state").text
                   for r in d.find_elements(By.CSS_SELECTOR, "tr[data-key]")}
         seen.update(states.values())
+        for r in d.find_elements(By.CSS_SELECTOR, "tr[data-key]"):
+            bar = r.find_element(By.TAG_NAME, "progress")
+            if bar.is_displayed() and r.find_element(By.CSS_SELECTOR, ".state").text == "running":
+                bars.append((bar.get_attribute("value"), bar.get_attribute("max"), r.find_element(By.CSS_SELECTOR, ".days").text))
+                if len(bars) == 1:
+                    shoot(d, "3-sources-running")
         assert "failed" not in states.values(), states
         return set(states) == set(expected) and all(s == "synced" for s in states.values())
 
@@ -171,6 +180,8 @@ def test_link_import_watch_and_query(fake, console, browser):
     assert browser.execute_script("return window.__notReloaded === true"), "the page was reloaded"
     # The page first showed the tables before they synced (queued or running), then changed in place.
     assert seen - {"synced"}, f"only ever saw {seen}"
+    assert "running" in seen and bars, f"never saw a table running with its bar: {seen}"
+    assert any(" of " in days and "days" in days for _, _, days in bars), bars
     assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-live-version"), "no live update arrived"
     shoot(browser, "3-sources")
 
