@@ -22,6 +22,11 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/vapor/console-kit", from: "4.15.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // HTTP client for Matomo's Reporting API: requests, errors, site info, JSON reading.
@@ -63,10 +68,29 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
             ]
         ),
+        // The web console of `matomo-sync serve`: sign-in, sources, the New source form, queries, metrics.
+        // Reaches the engine and the warehouse through one adapter (Sources/MatomoSyncConsole/ConsoleBackend.swift).
+        .target(
+            name: "MatomoSyncConsole",
+            dependencies: [
+                "MatomoSync",
+                "MatomoAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "matomo-sync",
             dependencies: [
                 "MatomoSync",
+                "MatomoSyncConsole",
                 "MatomoFake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ConsoleKitTerminal", package: "console-kit"),
@@ -97,6 +121,10 @@ let package = Package(
             dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI", .product(name: "NIOSSL", package: "swift-nio-ssl")],
             // Read from the source tree by path (Support/Fixtures.swift), not bundled as resources.
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MatomoSyncConsoleTests",
+            dependencies: ["MatomoSyncConsole", "MatomoSync", "MatomoFake", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         // Tests against a real Matomo (scripts/conformance.sh provides one); skipped without MATOMO_CONFORMANCE_URL.
         .testTarget(

@@ -2,10 +2,10 @@ import Foundation
 import MatomoFake
 
 // Runs the fake Matomo alone, for poking at it with curl:
-//   swift run matomo-fake [--port N] [--days 30] [--visits-per-day 20...60] [--seed 1]
+//   swift run matomo-fake [--port N] [--days 30] [--visits-per-day 20...60] [--seed 1] [--latency-ms 0]
 
 func usage() -> Never {
-    print("usage: matomo-fake [--port N] [--days N] [--visits-per-day MIN...MAX] [--seed N]")
+    print("usage: matomo-fake [--port N] [--days N] [--visits-per-day MIN...MAX] [--seed N] [--latency-ms N]")
     exit(2)
 }
 
@@ -13,6 +13,7 @@ var days = 30
 var visitsPerDay = 20...60
 var seed: UInt64 = 1
 var requestedPort: Int?
+var latencyMilliseconds = 0
 var args = CommandLine.arguments.dropFirst()
 while let arg = args.popFirst() {
     switch arg {
@@ -27,6 +28,10 @@ while let arg = args.popFirst() {
     case "--seed":
         guard let v = args.popFirst().flatMap(UInt64.init) else { usage() }
         seed = v
+    case "--latency-ms":
+        // Each answer waits this long: slow enough to watch a sync in flight.
+        guard let v = args.popFirst().flatMap(Int.init), v >= 0 else { usage() }
+        latencyMilliseconds = v
     case "--port":
         guard let v = args.popFirst().flatMap(Int.init) else { usage() }
         requestedPort = v
@@ -38,7 +43,9 @@ while let arg = args.popFirst() {
     }
 }
 
-let fake = FakeMatomo()
+var configuration = FakeMatomoConfiguration()
+configuration.latency = .milliseconds(latencyMilliseconds)
+let fake = FakeMatomo(configuration: configuration)
 fake.generateTraffic(siteId: 1, days: days, visitsPerDay: visitsPerDay, seed: seed)
 let url = try await fake.start(port: requestedPort ?? 0)
 /// Unbuffered, so the URL shows up at once when stdout is a pipe.

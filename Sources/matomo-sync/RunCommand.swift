@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MatomoAPI
 import MatomoSync
+import MatomoSyncConsole
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +18,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-concurrent-tables"), help: "Tables synced at once.")
     var maxConcurrentTables: Int = 2
 
+    @Option(name: .customLong("metrics-listen"), help: "host:port serving Prometheus metrics on /metrics (rows, requests, failures, durations per table).")
+    var metricsListen: String?
+
     @OptionGroup var store: WarehouseOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var connection: ConnectionOptions
@@ -28,8 +32,16 @@ struct RunCommand: AsyncParsableCommand {
             let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
             let signals = StopSignals()
             let printer = output.printer()
+            let metrics = ConsoleMetrics()
+            var metricsTask: Task<Void, any Error>?
+            if let metricsListen {
+                let (host, port) = try ServeCommand.address(metricsListen, option: "--metrics-listen")
+                try await MetricsEndpoint.check(host: host, port: port)
+                metricsTask = Task { try await MetricsEndpoint.serve(metrics, host: host, port: port) }
+            }
+            defer { metricsTask?.cancel() }
             let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try connection.clientConfiguration(),
-                                             progress: printer, maxConcurrentTables: maxConcurrentTables,
+                                             progress: metricsListen == nil ? printer : MetricsProgress(printer, metrics: metrics), maxConcurrentTables: maxConcurrentTables,
                                              stopRequested: { signals.requested })
             printer.line("matomo-sync run: \(counted(file.sources.count, "source")) into \(warehouse.displayName); stop with SIGTERM or Ctrl-C")
             try await withCleanup {

@@ -170,7 +170,7 @@ public enum ConfigLoader {
                     continue
                 }
                 guard let spec = v.table else { throw fail("\(at).tables.\(key)", "must be false or { method = ..., every = ... }") }
-                try checkKeys(spec, allowed: ["method", "every", "truncate"], at: "\(at).tables.\(key)", fail)
+                try checkKeys(spec, allowed: ["method", "every", "truncate", "paused"], at: "\(at).tables.\(key)", fail)
                 var plan = TablePlan(method: .incremental, every: every)
                 if let m = spec["method"] {
                     guard let s = m.string, let method = TablePlan.Method(rawValue: s) else {
@@ -185,6 +185,10 @@ public enum ConfigLoader {
                         throw fail("\(at).tables.\(key).truncate", "deletes the rows older than the window and goes with method = \"full_refresh\" only")
                     }
                     plan.truncate = on
+                }
+                if let p = spec["paused"] {
+                    guard let on = p.bool else { throw fail("\(at).tables.\(key).paused", "must be true or false") }
+                    plan.paused = on
                 }
                 tables[name] = plan
             }

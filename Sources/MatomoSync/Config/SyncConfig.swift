@@ -4,6 +4,12 @@ public struct SyncConfig: Sendable {
     public var sources: [SourceConfig]
     /// Where it came from, for messages.
     public var path: String
+
+    public init(warehouse: String, sources: [SourceConfig], path: String) {
+        self.warehouse = warehouse
+        self.sources = sources
+        self.path = path
+    }
 }
 
 /// How a source's token is found.
@@ -34,23 +40,37 @@ public struct SourceConfig: Sendable {
     /// Reports declared as tables (`[[source.report]]`).
     public var reports: [ReportDeclaration] = []
 
+    public init(url: String, sites: SiteSelection, token: TokenSource, tokenValue: String, tablePrefix: String = "",
+                backfillDays: Int = 365, every: Int = 6 * 3600, tables: [TableName: TablePlan], reports: [ReportDeclaration] = []) {
+        self.url = url
+        self.sites = sites
+        self.token = token
+        self.tokenValue = tokenValue
+        self.tablePrefix = tablePrefix
+        self.backfillDays = backfillDays
+        self.every = every
+        self.tables = tables
+        self.reports = reports
+    }
+
     /// The built-in tables and this source's reports.
     public var catalog: TableCatalog {
         (try? TableCatalog.builtIn.adding(reports.map(\.spec))) ?? .builtIn
     }
 
-    /// The tables this source syncs, in catalog order.
+    /// The tables this source syncs, in catalog order (a paused table is left out until resumed).
     public var enabledTables: [(TableName, TablePlan)] {
-        catalog.names.compactMap { name in tables[name].map { (name, $0) } }
+        catalog.names.compactMap { name in tables[name].flatMap { $0.paused ? nil : (name, $0) } }
     }
 }
 
 /// A table's sync method and frequency.
 public struct TablePlan: Sendable, Equatable {
-    public init(method: Method, every: Int, truncate: Bool = false) {
+    public init(method: Method, every: Int, truncate: Bool = false, paused: Bool = false) {
         self.method = method
         self.every = every
         self.truncate = truncate
+        self.paused = paused
     }
 
     public enum Method: String, Sendable { case incremental, fullRefresh = "full_refresh" }
@@ -58,4 +78,6 @@ public struct TablePlan: Sendable, Equatable {
     public var every: Int
     /// With `full_refresh`: each refresh also deletes the rows older than its window (`truncate = true`).
     public var truncate: Bool
+    /// `paused = true`: neither `run` nor the console's scheduler syncs it; its rows and state stay.
+    public var paused: Bool = false
 }
