@@ -241,13 +241,15 @@ public actor ConsoleBackend {
         while historyBusy { try? await Task.sleep(for: .milliseconds(50)) }
         await writeHistory()
         let instance = (try? InstanceURL(parsing: source.url).endpoint) ?? source.url
+        var siteIds = Set<Int>()
         for status in try await warehouse.status() where status.instance == instance {
+            siteIds.insert(status.siteId)
             guard let name = source.catalog.names.first(where: { source.tablePrefix + $0.rawValue == status.table }) else { continue }
             // A blank state, so linking the source again backfills instead of trusting an old cursor.
             try await warehouse.saveState(StateKey(instance: instance, siteId: status.siteId, table: name, tablePrefix: source.tablePrefix), TableState())
         }
         for name in source.catalog.names {
-            try await warehouse.dropTable(stagingTableName(source.tablePrefix + name.rawValue))
+            for site in siteIds { try await warehouse.dropTable(stagingTableName(source.tablePrefix + name.rawValue, siteId: site)) }
             try await warehouse.dropTable(source.tablePrefix + name.rawValue)
         }
         statusCache = nil
