@@ -19,6 +19,8 @@ struct DemoCommand: AsyncParsableCommand {
     var visitsPerDay: Int = 40
 
     func run() async throws {
+        // First of all: a SIGINT or SIGTERM from now on finishes the batch in hand, never kills mid-way.
+        let signals = StopSignals.install()
         try await runReportingErrors {
             guard (1...3650).contains(days), (1...100_000).contains(visitsPerDay) else {
                 throw CLIError("--days must be 1...3650 and --visits-per-day 1...100000")
@@ -50,6 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             var options = SyncOptions()
             options.backfillDays = days
+            options.stopRequested = { signals.requested }
 
             say("\nFirst sync: a \(days)-day backfill of every built-in table (\(TableCatalog.builtIn.helpList)) into \(warehouse)")
             let first = try await sync(url: url, token: token, options: options)

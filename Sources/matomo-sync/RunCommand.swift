@@ -22,11 +22,12 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
+        // First of all: a SIGINT or SIGTERM from now on ends the run cleanly, however early.
+        let signals = StopSignals.install()
         try await runReportingErrors {
             guard (1...16).contains(maxConcurrentTables) else { throw CLIError("--max-concurrent-tables must be between 1 and 16") }
             let file = try ConfigLoader.load(path: config)
             let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
-            let signals = StopSignals()
             let printer = output.printer()
             let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try connection.clientConfiguration(),
                                              progress: printer, maxConcurrentTables: maxConcurrentTables,

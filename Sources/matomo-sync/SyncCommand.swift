@@ -53,9 +53,11 @@ struct SyncCommand: AsyncParsableCommand {
     var overlapTables = false
 
     func run() async throws {
+        // First of all: a SIGINT or SIGTERM from now on finishes the batch in hand, never kills mid-way.
+        let signals = StopSignals.install()
         try await runReportingErrors {
             if let config {
-                try await syncConfig(path: config)
+                try await syncConfig(path: config, signals: signals)
                 return
             }
             var options = SyncOptions()
@@ -80,9 +82,9 @@ struct SyncCommand: AsyncParsableCommand {
                 await client.shutdown()
                 throw error
             }
-            let signals = StopSignals()
             options.stopRequested = { signals.requested }
             let printer = output.printer()
+            printer.line("matomo-sync sync: \(counted(options.tables.count, "table")) of \(sites.description) from \(client.instance) into \(warehouse.displayName)")
             let reports = try await withCleanup {
                 let ids: [Int]
                 switch sites {
@@ -111,7 +113,7 @@ struct SyncCommand: AsyncParsableCommand {
         }
     }
 
-    private func syncConfig(path: String) async throws {
+    private func syncConfig(path: String, signals: StopSignals) async throws {
         guard source.url == nil, source.siteId == nil, source.tokenFile == nil else {
             throw CLIError("--config names the sources; leave out --url, --site-id and --token-file, or leave out --config")
         }
@@ -144,7 +146,6 @@ struct SyncCommand: AsyncParsableCommand {
             }
         }
         let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
-        let signals = StopSignals()
         let printer = output.printer()
         let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try source.connection.clientConfiguration(),
                                          progress: printer, pageSize: pageSize, stopRequested: { signals.requested })
