@@ -35,9 +35,10 @@ import Testing
             params.append((k, k == "idSite" ? "1" : "\(v)"))
         }
         let client = try h.client()
-        defer { Task { await client.shutdown() } }
-        let bytes = try await client.call(method, params)
-        return try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+        return try await withStopping({ await client.shutdown() }) {
+            let bytes = try await client.call(method, params)
+            return try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+        }
     }
 
     @Test func everyServedMethodHasASample() {
@@ -49,27 +50,27 @@ import Testing
 
     @Test(arguments: samples)
     func theFakeAnswersLikeRealMatomo(_ name: String) async throws {
-        let h = try await SyncHarness.start(.sqlite)
-        defer { Task { await h.stop() } }
-        h.fake.generateTraffic(siteId: 1, days: 20, visitsPerDay: 30...40, seed: 4)
-        let (query, real) = try Self.load(name)
-        let fake = try await Self.replay(query, on: h)
-        var problems: [String] = []
-        Shape.compare(real: real, fake: fake, at: "$", into: &problems)
-        #expect(problems.isEmpty, "\(name):\n\(problems.prefix(15).joined(separator: "\n"))")
+        try await withHarness(.sqlite) { h in
+            h.fake.generateTraffic(siteId: 1, days: 20, visitsPerDay: 30...40, seed: 4)
+            let (query, real) = try Self.load(name)
+            let fake = try await Self.replay(query, on: h)
+            var problems: [String] = []
+            Shape.compare(real: real, fake: fake, at: "$", into: &problems)
+            #expect(problems.isEmpty, "\(name):\n\(problems.prefix(15).joined(separator: "\n"))")
+        }
     }
 
     @Test(arguments: errorSamples)
     func errorsAreMatomosOwn(_ name: String) async throws {
-        let h = try await SyncHarness.start(.sqlite)
-        defer { Task { await h.stop() } }
-        let (query, real) = try Self.load(name)
-        let message = (real as! [String: Any])["message"] as! String
-        await #expect {
-            _ = try await Self.replay(query, on: h)
-        } throws: { error in
-            guard case .api(_, _, let got)? = error as? MatomoError else { return false }
-            return got == message
+        try await withHarness(.sqlite) { h in
+            let (query, real) = try Self.load(name)
+            let message = (real as! [String: Any])["message"] as! String
+            await #expect {
+                _ = try await Self.replay(query, on: h)
+            } throws: { error in
+                guard case .api(_, _, let got)? = error as? MatomoError else { return false }
+                return got == message
+            }
         }
     }
 }
