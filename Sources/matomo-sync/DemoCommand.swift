@@ -82,17 +82,27 @@ struct DemoCommand: AsyncParsableCommand {
     private func sync(url: URL, token: String, options: SyncOptions) async throws -> Bool {
         var config = ClientConfiguration()
         config.maxAttempts = 2
-        let client = try MatomoClient(instance: try InstanceURL(parsing: url.absoluteString), token: try APIToken(token), configuration: config)
+        let plan = SyncPlan(sources: [SyncPlan.Source(
+            instance: try InstanceURL(parsing: url.absoluteString), token: try APIToken(token), sites: .ids([1]),
+            tables: options.tables.map { SyncPlan.PlannedTable($0) }, options: options, grouping: .perSite)])
         let store = try WarehouseURL.open(warehouse)
         let printer = ProgressPrinter(quiet: false)
-        let engine = SyncEngine(client: client, warehouse: store, siteId: 1, options: options, progress: printer)
-        let report = try await withCleanup {
-            try await engine.run()
+        let service: SyncService
+        do {
+            service = try SyncService(plan: plan, warehouse: store, clientConfiguration: config, progress: printer,
+                                      maxConcurrentRuns: 1, stopRequested: options.stopRequested)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        let reports = try await withCleanup {
+            try await service.runOnce(all: true)
         } cleanup: {
-            await client.shutdown()
+            await service.shutdown()
             try? await store.close()
         }
-        printer.finish(report, requests: client.requestTotal, warehouse: store.displayName)
+        let report = SyncReport(tables: reports)
+        printer.finish(report, requests: service.requestTotal, warehouse: store.displayName)
         return report.succeeded
     }
 }

@@ -29,14 +29,20 @@ struct RunCommand: AsyncParsableCommand {
             let file = try ConfigLoader.load(path: config)
             let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
             let printer = output.printer()
-            let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try connection.clientConfiguration(),
-                                             progress: printer, maxConcurrentTables: maxConcurrentTables,
-                                             stopRequested: { signals.requested })
+            let service: SyncService
+            do {
+                service = try SyncService(plan: try SyncPlan(config: file), warehouse: warehouse,
+                                          clientConfiguration: try connection.clientConfiguration(), progress: printer,
+                                          maxConcurrentRuns: maxConcurrentTables, stopRequested: { signals.requested })
+            } catch {
+                try? await warehouse.close()
+                throw error
+            }
             printer.line("matomo-sync run: \(counted(file.sources.count, "source")) into \(warehouse.displayName); stop with SIGTERM or Ctrl-C")
             try await withCleanup {
-                try await runner.runForever()
+                try await service.runForever()
             } cleanup: {
-                await runner.shutdown()
+                await service.shutdown()
                 try? await warehouse.close()
             }
             printer.line("stopped by \(signals.requested ?? "request"); every batch started was committed")
