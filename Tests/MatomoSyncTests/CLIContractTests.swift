@@ -180,8 +180,13 @@ import Testing
             let live = h.fake.requests().dropFirst(before).filter { $0.apiMethod == "Live.getLastVisitsDetails" }
             #expect(!live.isEmpty && live.allSatisfy { $0.query["filter_limit"] == "7" }, "\(live.map(\.query))")
 
-            // Refused, with the reason, before any request.
-            let refusedBefore = h.fake.requests().count
+            // Refused, with the reason, before any request. A page the last run fetched ahead and dropped
+            // as it ended may still reach the fake after the run: counted once it has landed.
+            var refusedBefore = h.fake.requests().count
+            repeat {
+                refusedBefore = h.fake.requests().count
+                try await Task.sleep(for: .milliseconds(300))
+            } while h.fake.requests().count != refusedBefore
             let refused: [([String], String)] = [
                 (["--table-prefix", "shop_"], "--table-prefix does not apply with --config"),
                 (["--tables", "referrers"], "none of these tables is enabled"),
@@ -192,7 +197,7 @@ import Testing
                 #expect(r.status == 1, "\(flags)")
                 #expect(r.stderr.contains(message), "\(flags): \(r.stderr)")
             }
-            #expect(h.fake.requests().count == refusedBefore)
+            #expect(h.fake.requests().count == refusedBefore, "\(h.fake.requests().dropFirst(refusedBefore).map { ($0.apiMethod, $0.query) })")
         }
     }
 
