@@ -27,7 +27,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             // Before the fake starts: a warehouse holding someone's data is refused untouched, looked at
             // read-only first (a warehouse that cannot be opened so does not exist yet).
-            if let existing = try? WarehouseURL.open(warehouse, readOnly: true) {
+            if let existing = try? WarehouseURL.openReader(warehouse) {
                 try await withCleanup {
                     try await DemoMarker.refuseForeign(existing)
                 } cleanup: {
@@ -61,7 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
             await fake.stop()
             guard first && second else { throw ExitCode.failure }
 
-            let store = try WarehouseURL.open(warehouse, readOnly: true)
+            let store = try WarehouseURL.openReader(warehouse)
             let queries = [
                 ("Visits per day, last 7 days", "SELECT _date, nb_visits, nb_actions, bounce_rate FROM visits_summary ORDER BY _date DESC LIMIT 7"),
                 // Plain SQL that SQLite, PostgreSQL and ClickHouse all run.
