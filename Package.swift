@@ -116,6 +116,11 @@ let package = Package(
             name: "MatomoFakeTests",
             dependencies: ["MatomoFake"]
         ),
+        // The client alone: URLs, tokens, JSON reading, rate limits, retries (against the fake).
+        .testTarget(
+            name: "MatomoAPITests",
+            dependencies: ["MatomoAPI", "MatomoFake"]
+        ),
         .testTarget(
             name: "MatomoSyncTests",
             dependencies: ["MatomoSync", "MatomoFake", "MatomoAPI", .product(name: "NIOSSL", package: "swift-nio-ssl")],

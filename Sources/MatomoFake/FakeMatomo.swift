@@ -29,6 +29,7 @@ public final class FakeMatomo: Sendable {
     let state = Locked(State())
     let zones: [Int: SiteZone]
     let faults: FaultInjector?
+    let hold = AnswerHold()
 
     public init(configuration: FakeMatomoConfiguration = .init()) {
         self.configuration = configuration
@@ -90,6 +91,7 @@ public final class FakeMatomo: Sendable {
 
     /// Stops the server (gracefully: in-flight answers are finished) and waits for it to finish.
     public func stop() async {
+        hold.release()
         let (task, group) = state.withLock { s -> (Task<Void, Error>?, ServiceGroup?) in
             let running = (s.serverTask, s.serviceGroup)
             s.serverTask = nil

@@ -21,6 +21,7 @@ extension FakeMatomo {
             httpMethod: request.method.rawValue, path: path, query: params.dictionaryQuery, body: params.dictionaryBody,
             apiMethod: params["method"] ?? "",
             bulkMethods: params.bulkURLs.map { url in decodeForm(Substring(url)).last { $0.0 == "method" }?.1 ?? "" }))
+        await hold.pass()
 
         if configuration.latency > .zero {
             try? await Task.sleep(for: configuration.latency)

@@ -16,12 +16,7 @@ struct CheckCommand: AsyncParsableCommand {
             do {
                 let version = try await client.matomoVersion()
                 Console.out("Matomo \(version) at \(client.instance)\n")
-                let ids: [Int]
-                switch sites {
-                case .ids(let list): ids = list
-                case .all: ids = try await client.viewableSiteIds()
-                }
-                for siteId in ids {
+                for siteId in try await sites.resolve(with: client) {
                     let site = try await client.site(id: siteId)
                     // The visit log is the table most often switched off; ask for one visit to know.
                     _ = try await client.call("Live.getLastVisitsDetails", [("idSite", String(siteId)), ("period", "day"), ("date", "today"), ("filter_limit", "1")])

@@ -19,13 +19,15 @@ struct DemoCommand: AsyncParsableCommand {
     var visitsPerDay: Int = 40
 
     func run() async throws {
+        // First of all: a SIGINT or SIGTERM from now on finishes the batch in hand, never kills mid-way.
+        let signals = StopSignals.install()
         try await runReportingErrors {
             guard (1...3650).contains(days), (1...100_000).contains(visitsPerDay) else {
                 throw CLIError("--days must be 1...3650 and --visits-per-day 1...100000")
             }
             // Before the fake starts: a warehouse holding someone's data is refused untouched, looked at
             // read-only first (a warehouse that cannot be opened so does not exist yet).
-            if let existing = try? WarehouseURL.open(warehouse, readOnly: true) {
+            if let existing = try? WarehouseURL.openReader(warehouse) {
                 try await withCleanup {
                     try await DemoMarker.refuseForeign(existing)
                 } cleanup: {
@@ -50,6 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             var options = SyncOptions()
             options.backfillDays = days
+            options.stopRequested = { signals.requested }
 
             say("\nFirst sync: a \(days)-day backfill of every built-in table (\(TableCatalog.builtIn.helpList)) into \(warehouse)")
             let first = try await sync(url: url, token: token, options: options)
@@ -58,7 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
             await fake.stop()
             guard first && second else { throw ExitCode.failure }
 
-            let store = try WarehouseURL.open(warehouse, readOnly: true)
+            let store = try WarehouseURL.openReader(warehouse)
             let queries = [
                 ("Visits per day, last 7 days", "SELECT _date, nb_visits, nb_actions, bounce_rate FROM visits_summary ORDER BY _date DESC LIMIT 7"),
                 // Plain SQL that SQLite, PostgreSQL and ClickHouse all run.
@@ -79,17 +82,27 @@ struct DemoCommand: AsyncParsableCommand {
     private func sync(url: URL, token: String, options: SyncOptions) async throws -> Bool {
         var config = ClientConfiguration()
         config.maxAttempts = 2
-        let client = try MatomoClient(instance: try InstanceURL(parsing: url.absoluteString), token: try APIToken(token), configuration: config)
+        let plan = SyncPlan(sources: [SyncPlan.Source(
+            instance: try InstanceURL(parsing: url.absoluteString), token: try APIToken(token), sites: .ids([1]),
+            tables: options.tables.map { SyncPlan.PlannedTable($0) }, options: options, grouping: .perSite)])
         let store = try WarehouseURL.open(warehouse)
         let printer = ProgressPrinter(quiet: false)
-        let engine = SyncEngine(client: client, warehouse: store, siteId: 1, options: options, progress: printer)
-        let report = try await withCleanup {
-            try await engine.run()
+        let service: SyncService
+        do {
+            service = try SyncService(plan: plan, warehouse: store, clientConfiguration: config, progress: printer,
+                                      maxConcurrentRuns: 1, stopRequested: options.stopRequested)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        let reports = try await withCleanup {
+            try await service.runOnce(all: true)
         } cleanup: {
-            await client.shutdown()
+            await service.shutdown()
             try? await store.close()
         }
-        printer.finish(report, requests: client.requestTotal, warehouse: store.displayName)
+        let report = SyncReport(tables: reports)
+        printer.finish(report, requests: service.requestTotal, warehouse: store.displayName)
         return report.succeeded
     }
 }

@@ -59,13 +59,17 @@ struct SourceOptions: ParsableArguments {
         throw MatomoError.missingToken
     }
 
-    /// Validates everything, then builds the client: bad input never costs a request.
-    func makeClient() throws -> (MatomoClient, SiteSelection) {
+    /// Validates the instance, the sites and the token, in that order: bad input never costs a request.
+    func parsed() throws -> (InstanceURL, APIToken, SiteSelection) {
         let instance = try instance()
         let sites = try sites()
-        let token = try token()
-        let client = try MatomoClient(instance: instance, token: token, configuration: try connection.clientConfiguration())
-        return (client, sites)
+        return (instance, try token(), sites)
+    }
+
+    /// Validates everything, then builds the client.
+    func makeClient() throws -> (MatomoClient, SiteSelection) {
+        let (instance, token, sites) = try parsed()
+        return (try MatomoClient(instance: instance, token: token, configuration: try connection.clientConfiguration()), sites)
     }
 
     private func warnIfShared(_ path: String) {
@@ -179,9 +183,5 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     }
 }
 
-func describe(_ error: any Error) -> String {
-    if let e = error as? MatomoError { return e.description }
-    if let e = error as? SyncError { return e.description }
-    if let e = error as? CLIError { return e.description }
-    return String(describing: error)
-}
+/// The library's one description of errors; a `CLIError` describes itself.
+func describe(_ error: any Error) -> String { SyncFailure.describe(error) }

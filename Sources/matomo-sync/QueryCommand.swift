@@ -21,7 +21,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let warehouse = try WarehouseURL.open(store.url(), readOnly: true)
+            let warehouse = try WarehouseURL.openReader(store.url())
             let result = try await withCleanup {
                 try await warehouse.query(sql)
             } cleanup: {

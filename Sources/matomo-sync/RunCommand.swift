@@ -26,11 +26,12 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
+        // First of all: a SIGINT or SIGTERM from now on ends the run cleanly, however early.
+        let signals = StopSignals.install()
         try await runReportingErrors {
             guard (1...16).contains(maxConcurrentTables) else { throw CLIError("--max-concurrent-tables must be between 1 and 16") }
             let file = try ConfigLoader.load(path: config)
             let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
-            let signals = StopSignals()
             let printer = output.printer()
             let metrics = ConsoleMetrics()
             var metricsTask: Task<Void, any Error>?
@@ -40,14 +41,21 @@ struct RunCommand: AsyncParsableCommand {
                 metricsTask = Task { try await MetricsEndpoint.serve(metrics, host: host, port: port) }
             }
             defer { metricsTask?.cancel() }
-            let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try connection.clientConfiguration(),
-                                             progress: metricsListen == nil ? printer : MetricsProgress(printer, metrics: metrics), maxConcurrentTables: maxConcurrentTables,
-                                             stopRequested: { signals.requested })
+            let service: SyncService
+            do {
+                service = try SyncService(plan: try SyncPlan(config: file), warehouse: warehouse,
+                                          clientConfiguration: try connection.clientConfiguration(),
+                                          progress: metricsListen == nil ? printer : MetricsProgress(printer, metrics: metrics),
+                                          maxConcurrentRuns: maxConcurrentTables, stopRequested: { signals.requested })
+            } catch {
+                try? await warehouse.close()
+                throw error
+            }
             printer.line("matomo-sync run: \(counted(file.sources.count, "source")) into \(warehouse.displayName); stop with SIGTERM or Ctrl-C")
             try await withCleanup {
-                try await runner.runForever()
+                try await service.runForever()
             } cleanup: {
-                await runner.shutdown()
+                await service.shutdown()
                 try? await warehouse.close()
             }
             printer.line("stopped by \(signals.requested ?? "request"); every batch started was committed")

@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         // First: a SIGTERM during start-up (hashing the password takes a moment) is a stop request too.
-        let signals = StopSignals()
+        let signals = StopSignals.install()
         let reload = ReloadSignal()
         try await runReportingErrors {
             guard (1...16).contains(maxConcurrentTables) else { throw CLIError("--max-concurrent-tables must be between 1 and 16") }

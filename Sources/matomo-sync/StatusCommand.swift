@@ -19,7 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let fromConfig = try config.map(ConfigLoader.warehouse(path:))
-            let warehouse = try WarehouseURL.open(store.url(config: fromConfig), readOnly: true)
+            let warehouse = try WarehouseURL.openReader(store.url(config: fromConfig))
             let catalog = TableCatalog.builtIn
             let statuses = try await withCleanup {
                 // In the catalog's order within each source and site: visits first, then its reports.

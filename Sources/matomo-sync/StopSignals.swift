@@ -18,7 +18,20 @@ final class StopSignals: Sendable {
     // Kept alive for the process lifetime; touched only in init.
     nonisolated(unsafe) private let sources: [DispatchSourceSignal]
 
-    init() {
+    private static let installed = Mutex<StopSignals?>(nil)
+
+    /// The process's one set of handlers, installed on the first call: a command calls it first thing
+    /// in `run`, so even a signal during start-up (config, connections) finishes cleanly.
+    static func install() -> StopSignals {
+        installed.withLock { current in
+            if let current { return current }
+            let made = StopSignals()
+            current = made
+            return made
+        }
+    }
+
+    private init() {
         var sources: [DispatchSourceSignal] = []
         let reason = self.reason
         for (sig, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {

@@ -49,9 +49,11 @@ struct SyncCommand: AsyncParsableCommand {
     var sequentialTables = false
 
     func run() async throws {
+        // First of all: a SIGINT or SIGTERM from now on finishes the batch in hand, never kills mid-way.
+        let signals = StopSignals.install()
         try await runReportingErrors {
             if let config {
-                try await syncConfig(path: config)
+                try await syncConfig(path: config, signals: signals)
                 return
             }
             var options = SyncOptions()
@@ -68,46 +70,35 @@ struct SyncCommand: AsyncParsableCommand {
                 options.bulkDays = 1
             }
             try options.validate()
-            let (client, sites) = try source.makeClient()
-            let warehouse: any Warehouse
+            let (instance, token, sites) = try source.parsed()
+            let connection = try source.connection.clientConfiguration()
+            let method: TablePlan.Method = fullRefresh ? .fullRefresh : .incremental
+            let plan = SyncPlan(sources: [SyncPlan.Source(
+                instance: instance, token: token, sites: sites,
+                tables: options.tables.map { SyncPlan.PlannedTable($0, method: method, truncate: truncate) },
+                options: options, grouping: .perSite)])
+            let warehouse = try WarehouseURL.open(store.url())
+            let printer = output.printer()
+            let service: SyncService
             do {
-                warehouse = try WarehouseURL.open(store.url())
+                service = try SyncService(plan: plan, warehouse: warehouse, clientConfiguration: connection, progress: printer,
+                                          maxConcurrentRuns: 1, stopRequested: { signals.requested })
             } catch {
-                await client.shutdown()
+                try? await warehouse.close()
                 throw error
             }
-            let signals = StopSignals()
-            options.stopRequested = { signals.requested }
-            let printer = output.printer()
+            printer.line("matomo-sync sync: \(counted(options.tables.count, "table")) of \(sites) from \(instance) into \(warehouse.displayName)")
             let reports = try await withCleanup {
-                let ids: [Int]
-                switch sites {
-                case .ids(let list): ids = list
-                case .all:
-                    do {
-                        ids = try await client.viewableSiteIds()
-                    } catch {
-                        try? await warehouse.prepare()
-                        await SyncEngine.recordRunFailure(error, warehouse: warehouse, instance: client.instance.endpoint,
-                                                          tablePrefix: options.tablePrefix, tables: options.tables)
-                        throw error
-                    }
-                }
-                var reports: [TableReport] = []
-                for id in ids {
-                    let engine = SyncEngine(client: client, warehouse: warehouse, siteId: id, options: options, progress: printer)
-                    reports += try await engine.run().tables
-                }
-                return reports
+                try await service.runOnce(all: true)
             } cleanup: {
-                await client.shutdown()
+                await service.shutdown()
                 try? await warehouse.close()
             }
-            try finish(printer, reports, requests: client.requestTotal, warehouse: warehouse.displayName)
+            try finish(printer, reports, requests: service.requestTotal, warehouse: warehouse.displayName)
         }
     }
 
-    private func syncConfig(path: String) async throws {
+    private func syncConfig(path: String, signals: StopSignals) async throws {
         guard source.url == nil, source.siteId == nil, source.tokenFile == nil else {
             throw CLIError("--config names the sources; leave out --url, --site-id and --token-file, or leave out --config")
         }
@@ -140,15 +131,21 @@ struct SyncCommand: AsyncParsableCommand {
             }
         }
         let warehouse = try WarehouseURL.open(store.url(config: file.warehouse))
-        let signals = StopSignals()
         let printer = output.printer()
-        let runner = try ScheduledRunner(config: file, warehouse: warehouse, clientConfiguration: try source.connection.clientConfiguration(),
-                                         progress: printer, pageSize: pageSize, stopRequested: { signals.requested })
+        let service: SyncService
+        do {
+            service = try SyncService(plan: try SyncPlan(config: file, pageSize: pageSize), warehouse: warehouse,
+                                      clientConfiguration: try source.connection.clientConfiguration(),
+                                      progress: printer, stopRequested: { signals.requested })
+        } catch {
+            try? await warehouse.close()
+            throw error
+        }
         // A refresh asked for on the command line is due now.
         let reports = try await withCleanup {
-            try await runner.runOnce(all: all || fullRefresh)
+            try await service.runOnce(all: all || fullRefresh)
         } cleanup: {
-            await runner.shutdown()
+            await service.shutdown()
             try? await warehouse.close()
         }
         guard !reports.isEmpty else {

@@ -13,7 +13,7 @@ struct TruthTests {
     @Test("backfill, incremental, full refresh and an incremental run after new traffic match the truth",
           arguments: ["sqlite", "postgres", "clickhouse"])
     func syncsMatchTheTruth(kind: String) async throws {
-        guard let env = ConformanceEnv.current else { return }
+        let env = try ConformanceEnv.required()
         let (made, reason) = ConformanceWarehouse.make(kind, run: Self.run)
         guard let warehouse = made else {
             Issue.record("\(kind): \(reason ?? "no server")")

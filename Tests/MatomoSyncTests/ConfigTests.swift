@@ -79,6 +79,31 @@ import Testing
         #expect(failure(Self.example, env: [:]).contains("source[0].token_env: the environment variable MATOMO_TOKEN is not set"))
     }
 
+    /// One load reports every mistake, each with the file and its key, so one edit fixes them all.
+    @Test func reportsEveryMistakeOfAFileAtOnce() {
+        let text = Self.example
+            .replacingOccurrences(of: "warehouse =", with: "warehous =")
+            .replacingOccurrences(of: "every = \"6h\"", with: "every = \"6 hours\"\ncolour = \"red\"")
+            .replacingOccurrences(of: "sites = [1, 3]", with: "sites = [0]")
+            .replacingOccurrences(of: "backfill_days = 365", with: "backfill_days = -2")
+            .replacingOccurrences(of: "referrers = false", with: "referrers = false\npageviews = false")
+            .replacingOccurrences(of: "\"full_refresh\"", with: "\"replace\"")
+            + "\n\n[[source]]\nsites = \"all\"\ntoken_env = \"NOT_SET_ANYWHERE\"\n"
+        let message = failure(text, env: Self.env)
+        let expected = [
+            "warehous: unknown key", "source[0].colour: unknown key", "source[0].every: not a duration",
+            "source[0].sites: site IDs are positive integers", "source[0].backfill_days", "source[0].tables.pageviews: unknown table",
+            "source[0].tables.countries.method", "source[1].url: missing",
+            "source[1].token_env: the environment variable NOT_SET_ANYWHERE is not set",
+        ]
+        #expect(message.hasPrefix("\(expected.count) mistakes in matomo-sync.toml:\n"), "\(message)")
+        let lines = message.split(separator: "\n").dropFirst()
+        #expect(lines.count == expected.count, "\(message)")
+        for key in expected {
+            #expect(lines.filter { $0.contains("matomo-sync.toml: \(key)") }.count == 1, "expected one line with '\(key)' in: \(message)")
+        }
+    }
+
     @Test func refusesSourcesThatWouldWriteTheSameRows() {
         let second = """
 

@@ -17,8 +17,9 @@ import Testing
         }
     }
 
-    static func harness(_ answer: FakeAnswer, for method: String) async throws -> SyncHarness {
-        try await SyncHarness.start { $0.answerOverride = { m, _ in m == method ? answer : nil } }
+    /// A fake that gives `answer` to every `method` request, for `body`.
+    static func withAnswer<T>(_ answer: FakeAnswer, for method: String, _ body: (SyncHarness) async throws -> T) async throws -> T {
+        try await withHarness(configure: { $0.answerOverride = { m, _ in m == method ? answer : nil } }, body)
     }
 
     @Test func unreachableHost() async throws {
@@ -35,23 +36,23 @@ import Testing
     }
 
     @Test func tlsFailure() async throws {
-        let h = try await SyncHarness.start()
-        defer { Task { await h.stop() } }
-        // TLS spoken to a plain-HTTP port fails the handshake.
-        let https = "https://127.0.0.1:\(h.url.port!)"
-        let client = try MatomoClient(instance: try InstanceURL(parsing: https), token: try APIToken("t0ken-value"),
-                                      configuration: { var c = ClientConfiguration(); c.maxAttempts = 1; return c }())
-        do {
-            _ = try await client.matomoVersion()
-            Issue.record("expected a failure")
-        } catch {
-            #expect("\(error)".contains("TLS"), "\(error)")
-        }
-        await client.shutdown()
-        #expect(throws: MatomoError.self) {
-            var c = ClientConfiguration()
-            c.caFile = "/nonexistent/ca.pem"
-            _ = try MatomoClient(instance: try InstanceURL(parsing: https), token: try APIToken("t0ken-value"), configuration: c)
+        try await withHarness { h in
+            // TLS spoken to a plain-HTTP port fails the handshake.
+            let https = "https://127.0.0.1:\(h.url.port!)"
+            let client = try MatomoClient(instance: try InstanceURL(parsing: https), token: try APIToken("t0ken-value"),
+                                          configuration: { var c = ClientConfiguration(); c.maxAttempts = 1; return c }())
+            do {
+                _ = try await client.matomoVersion()
+                Issue.record("expected a failure")
+            } catch {
+                #expect("\(error)".contains("TLS"), "\(error)")
+            }
+            await client.shutdown()
+            #expect(throws: MatomoError.self) {
+                var c = ClientConfiguration()
+                c.caFile = "/nonexistent/ca.pem"
+                _ = try MatomoClient(instance: try InstanceURL(parsing: https), token: try APIToken("t0ken-value"), configuration: c)
+            }
         }
     }
 
@@ -84,69 +85,70 @@ import Testing
             privateKey: .privateKey(try NIOSSLPrivateKey(file: dir.appendingPathComponent("server.key").path, format: .pem)))
         let fake = FakeMatomo(configuration: FakeMatomoConfiguration(token: "t0ken-value"))
         let url = try await fake.start(port: 0, tls: tls)
-        defer { Task { await fake.stop() } }
-        #expect(url.scheme == "https")
-        func client(caFile: String?) throws -> MatomoClient {
-            var c = ClientConfiguration()
-            c.maxAttempts = 1
-            c.caFile = caFile
-            return try MatomoClient(instance: try InstanceURL(parsing: url.absoluteString), token: try APIToken("t0ken-value"), configuration: c)
+        try await withStopping({ await fake.stop() }) {
+            #expect(url.scheme == "https")
+            func client(caFile: String?) throws -> MatomoClient {
+                var c = ClientConfiguration()
+                c.maxAttempts = 1
+                c.caFile = caFile
+                return try MatomoClient(instance: try InstanceURL(parsing: url.absoluteString), token: try APIToken("t0ken-value"), configuration: c)
+            }
+            let strict = try client(caFile: nil)
+            do {
+                _ = try await strict.matomoVersion()
+                Issue.record("a certificate from an unknown CA should be refused")
+            } catch {
+                #expect("\(error)".contains("TLS with 127.0.0.1 failed"), "\(error)")
+                #expect("\(error)".contains("--ca-file"), "\(error)")
+            }
+            await strict.shutdown()
+            let trusting = try client(caFile: dir.appendingPathComponent("ca.pem").path)
+            #expect(try await trusting.matomoVersion().isEmpty == false)
+            await trusting.shutdown()
         }
-        let strict = try client(caFile: nil)
-        do {
-            _ = try await strict.matomoVersion()
-            Issue.record("a certificate from an unknown CA should be refused")
-        } catch {
-            #expect("\(error)".contains("TLS with 127.0.0.1 failed"), "\(error)")
-            #expect("\(error)".contains("--ca-file"), "\(error)")
-        }
-        await strict.shutdown()
-        let trusting = try client(caFile: dir.appendingPathComponent("ca.pem").path)
-        #expect(try await trusting.matomoVersion().isEmpty == false)
-        await trusting.shutdown()
     }
 
     @Test func tokenProblems() async throws {
-        let h = try await SyncHarness.start()
-        defer { Task { await h.stop() } }
-        let wrong = await Self.failure(h)
-        #expect(wrong.isEmpty)  // the right token works
-        do {
-            try await h.sync(h.options(), token: "not-the-token")
-            Issue.record("expected a failure")
-        } catch {
-            #expect("\(error)".contains("token is wrong, expired"))
+        try await withHarness { h in
+            let wrong = await Self.failure(h)
+            #expect(wrong.isEmpty)  // the right token works
+            do {
+                try await h.sync(h.options(), token: "not-the-token")
+                Issue.record("expected a failure")
+            } catch {
+                #expect("\(error)".contains("token is wrong, expired"))
+            }
+            try await Self.withAnswer(.matomoError("Unable to authenticate with the provided token. It is either invalid, expired or is required to be sent as a POST parameter.", status: 401), for: "SitesManager.getSiteFromId") { postOnly in
+                #expect(await Self.failure(postOnly).contains("must be sent as POST"))
+                try await Self.withAnswer(.matomoError("You can't access this resource as it requires 'view' access for the website id = 1.", status: 401), for: "SitesManager.getSiteFromId") { noAccess in
+                    #expect(await Self.failure(noAccess).contains("lacks 'view' access"))
+                }
+            }
         }
-        let postOnly = try await Self.harness(.matomoError("Unable to authenticate with the provided token. It is either invalid, expired or is required to be sent as a POST parameter.", status: 401), for: "SitesManager.getSiteFromId")
-        defer { Task { await postOnly.stop() } }
-        #expect(await Self.failure(postOnly).contains("must be sent as POST"))
-        let noAccess = try await Self.harness(.matomoError("You can't access this resource as it requires 'view' access for the website id = 1.", status: 401), for: "SitesManager.getSiteFromId")
-        defer { Task { await noAccess.stop() } }
-        #expect(await Self.failure(noAccess).contains("lacks 'view' access"))
     }
 
     @Test func siteAndPluginProblems() async throws {
-        let h = try await SyncHarness.start(disabledMethods: ["UserCountry.getCountry"])
-        defer { Task { await h.stop() } }
-        #expect(await Self.failure(h, siteId: 42).contains("no site with this ID"))
-        let plugin = await Self.failure(h, [.countries])
-        #expect(plugin.contains("plugin this table needs is disabled"), "\(plugin)")
-        #expect(plugin.contains("--tables"))
+        try await withHarness(disabledMethods: ["UserCountry.getCountry"]) { h in
+            #expect(await Self.failure(h, siteId: 42).contains("no site with this ID"))
+            let plugin = await Self.failure(h, [.countries])
+            #expect(plugin.contains("plugin this table needs is disabled"), "\(plugin)")
+            #expect(plugin.contains("--tables"))
 
-        let logOff = try await Self.harness(.matomoError("Visits log is deactivated globally. A user with super user access can enable this feature in the general settings."), for: "Live.getLastVisitsDetails")
-        defer { Task { await logOff.stop() } }
-        #expect(await Self.failure(logOff).contains("visits log is deactivated"))
+            try await Self.withAnswer(.matomoError("Visits log is deactivated globally. A user with super user access can enable this feature in the general settings."), for: "Live.getLastVisitsDetails") { logOff in
+                #expect(await Self.failure(logOff).contains("visits log is deactivated"))
 
-        let slow = try await Self.harness(.matomoError("Live.getLastVisitsDetails: Could not run the query in time. Try a smaller date range or page."), for: "Live.getLastVisitsDetails")
-        defer { Task { await slow.stop() } }
-        #expect(await Self.failure(slow).contains("--page-size"))
+                try await Self.withAnswer(.matomoError("Live.getLastVisitsDetails: Could not run the query in time. Try a smaller date range or page."), for: "Live.getLastVisitsDetails") { slow in
+                    #expect(await Self.failure(slow).contains("--page-size"))
+                }
+            }
+        }
     }
 
     @Test func htmlWhereJSONWasExpected() async throws {
-        let h = try await Self.harness(FakeAnswer(body: Array("<!DOCTYPE html><html><head><title>Sign in - Matomo</title></head></html>".utf8), contentType: "text/html"), for: "SitesManager.getSiteFromId")
-        defer { Task { await h.stop() } }
-        let message = await Self.failure(h)
-        #expect(message.contains("HTML"), "\(message)")
-        #expect(message.contains("Sign in - Matomo"))
+        try await Self.withAnswer(FakeAnswer(body: Array("<!DOCTYPE html><html><head><title>Sign in - Matomo</title></head></html>".utf8), contentType: "text/html"), for: "SitesManager.getSiteFromId") { h in
+            let message = await Self.failure(h)
+            #expect(message.contains("HTML"), "\(message)")
+            #expect(message.contains("Sign in - Matomo"))
+        }
     }
 }

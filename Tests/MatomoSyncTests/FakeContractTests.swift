@@ -35,9 +35,10 @@ import Testing
             params.append((k, k == "idSite" ? "1" : "\(v)"))
         }
         let client = try h.client()
-        defer { Task { await client.shutdown() } }
-        let bytes = try await client.call(method, params)
-        return try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+        return try await withStopping({ await client.shutdown() }) {
+            let bytes = try await client.call(method, params)
+            return try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+        }
     }
 
     @Test func everyServedMethodHasASample() {
@@ -49,59 +50,59 @@ import Testing
 
     @Test(arguments: samples)
     func theFakeAnswersLikeRealMatomo(_ name: String) async throws {
-        let h = try await SyncHarness.start(.sqlite)
-        defer { Task { await h.stop() } }
-        h.fake.generateTraffic(siteId: 1, days: 20, visitsPerDay: 30...40, seed: 4)
-        let (query, real) = try Self.load(name)
-        let fake = try await Self.replay(query, on: h)
-        var problems: [String] = []
-        Shape.compare(real: real, fake: fake, at: "$", into: &problems)
-        #expect(problems.isEmpty, "\(name):\n\(problems.prefix(15).joined(separator: "\n"))")
+        try await withHarness(.sqlite) { h in
+            h.fake.generateTraffic(siteId: 1, days: 20, visitsPerDay: 30...40, seed: 4)
+            let (query, real) = try Self.load(name)
+            let fake = try await Self.replay(query, on: h)
+            var problems: [String] = []
+            Shape.compare(real: real, fake: fake, at: "$", into: &problems)
+            #expect(problems.isEmpty, "\(name):\n\(problems.prefix(15).joined(separator: "\n"))")
+        }
     }
 
     /// Report metadata, report by report: each fake entry has the keys, in the order, that real
     /// Matomo's entry of the same report has (by uniqueId; a goal's report by kind, as ids differ).
     @Test func reportMetadataEntriesHaveMatomosKeys() async throws {
-        let h = try await SyncHarness.start(.sqlite, sites: [{
+        try await withHarness(.sqlite, sites: [{
             var site = FakeSite(id: 1, name: "Shop", timezone: "UTC", createdAt: SyncHarness.defaultNow.addingTimeInterval(-86400 * 30))
             site.ecommerce = true
             return site
-        }()])
-        defer { Task { await h.stop() } }
-        func entries(_ bytes: [UInt8]) throws -> [(id: String, keys: [String])] {
-            try #require(try OrderedJSON.parse(Data(bytes)) as? [Any]).compactMap { $0 as? OrderedObject }.map { o in
-                (o.fields.first { $0.0 == "uniqueId" }?.1 as? String ?? "?", o.fields.map(\.0))
+        }()]) { h in
+            func entries(_ bytes: [UInt8]) throws -> [(id: String, keys: [String])] {
+                try #require(try OrderedJSON.parse(Data(bytes)) as? [Any]).compactMap { $0 as? OrderedObject }.map { o in
+                    (o.fields.first { $0.0 == "uniqueId" }?.1 as? String ?? "?", o.fields.map(\.0))
+                }
             }
-        }
-        let real = try entries(try Fixtures.bytes("contract/API.getReportMetadata.site3"))
-        let client = try h.client()
-        let fakeBytes = try await client.call("API.getReportMetadata", [("idSite", "1")])
-        await client.shutdown()
-        let fake = try entries(fakeBytes)
-        func kind(_ id: String) -> String { id.hasPrefix("Goals_get_idGoal--") && !id.contains("ecommerce") ? "Goals_get_idGoal--N" : id }
-        var matched = 0
-        for entry in fake {
-            guard let twin = real.first(where: { kind($0.id) == kind(entry.id) }) else {
-                Issue.record("the fake's \(entry.id) is not a report of the real sample")
-                continue
+            let real = try entries(try Fixtures.bytes("contract/API.getReportMetadata.site3"))
+            let client = try h.client()
+            let fakeBytes = try await client.call("API.getReportMetadata", [("idSite", "1")])
+            await client.shutdown()
+            let fake = try entries(fakeBytes)
+            func kind(_ id: String) -> String { id.hasPrefix("Goals_get_idGoal--") && !id.contains("ecommerce") ? "Goals_get_idGoal--N" : id }
+            var matched = 0
+            for entry in fake {
+                guard let twin = real.first(where: { kind($0.id) == kind(entry.id) }) else {
+                    Issue.record("the fake's \(entry.id) is not a report of the real sample")
+                    continue
+                }
+                matched += 1
+                #expect(entry.keys == twin.keys, "\(entry.id): fake \(entry.keys), real \(twin.keys)")
             }
-            matched += 1
-            #expect(entry.keys == twin.keys, "\(entry.id): fake \(entry.keys), real \(twin.keys)")
+            #expect(matched >= 12)
         }
-        #expect(matched >= 12)
     }
 
     @Test(arguments: errorSamples)
     func errorsAreMatomosOwn(_ name: String) async throws {
-        let h = try await SyncHarness.start(.sqlite)
-        defer { Task { await h.stop() } }
-        let (query, real) = try Self.load(name)
-        let message = (real as! [String: Any])["message"] as! String
-        await #expect {
-            _ = try await Self.replay(query, on: h)
-        } throws: { error in
-            guard case .api(_, _, let got)? = error as? MatomoError else { return false }
-            return got == message
+        try await withHarness(.sqlite) { h in
+            let (query, real) = try Self.load(name)
+            let message = (real as! [String: Any])["message"] as! String
+            await #expect {
+                _ = try await Self.replay(query, on: h)
+            } throws: { error in
+                guard case .api(_, _, let got)? = error as? MatomoError else { return false }
+                return got == message
+            }
         }
     }
 }

@@ -25,112 +25,58 @@ import Testing
     @Test(arguments: FakeFault.allCases)
     func ridesThroughEachFault(fault: FakeFault) async throws {
         let rate = fault == .timeout ? 0.15 : 0.35
-        let faulty = try await SyncHarness.start { $0.faults = FaultPlan(rates: [fault: rate], seed: 42, hang: .seconds(2)) }
-        let clean = try await SyncHarness.start()
-        defer { Task { await faulty.stop(); await clean.stop() } }
-        for h in [faulty, clean] { h.fake.generateTraffic(siteId: 1, days: 20, visitsPerDay: 20...40, seed: 8) }
+        try await withHarness(configure: { $0.faults = FaultPlan(rates: [fault: rate], seed: 42, hang: .seconds(2)) }) { faulty in try await withHarness { clean in
+            for h in [faulty, clean] { h.fake.generateTraffic(siteId: 1, days: 20, visitsPerDay: 20...40, seed: 8) }
 
-        let (report, _) = try await faulty.sync(faulty.options(backfillDays: 20, pageSize: 100), client: Self.patientClient)
-        try await clean.sync(clean.options(backfillDays: 20, pageSize: 100))
-        #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
-        let injected = faulty.fake.faultsInjected()[fault] ?? 0
-        #expect(injected > 0, "no \(fault) was injected")
-        for sql in Self.comparisons {
-            let a = try await faulty.query(sql)
-            let b = try await clean.query(sql)
-            #expect(!b.isEmpty)
-            #expect(a == b, "\(fault): \(sql)")
-        }
+            let (report, _) = try await faulty.sync(faulty.options(backfillDays: 20, pageSize: 100), client: Self.patientClient)
+            try await clean.sync(clean.options(backfillDays: 20, pageSize: 100))
+            #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
+            let injected = faulty.fake.faultsInjected()[fault] ?? 0
+            #expect(injected > 0, "no \(fault) was injected")
+            for sql in Self.comparisons {
+                let a = try await faulty.query(sql)
+                let b = try await clean.query(sql)
+                #expect(!b.isEmpty)
+                #expect(a == b, "\(fault): \(sql)")
+            }
+        } }
     }
 
     @Test func ridesThroughAllFaultsAtOnce() async throws {
         var rates: [FakeFault: Double] = [:]
         for f in FakeFault.allCases { rates[f] = f == .timeout ? 0.02 : 0.06 }
-        let faulty = try await SyncHarness.start { $0.faults = FaultPlan(rates: rates, seed: 1234, hang: .seconds(2)) }
-        let clean = try await SyncHarness.start()
-        defer { Task { await faulty.stop(); await clean.stop() } }
-        for h in [faulty, clean] { h.fake.generateTraffic(siteId: 1, days: 40, visitsPerDay: 30...60, seed: 99) }
-        let (report, _) = try await faulty.sync(faulty.options(backfillDays: 40, pageSize: 50), client: Self.patientClient)
-        try await clean.sync(clean.options(backfillDays: 40, pageSize: 50))
-        #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
-        let injected = faulty.fake.faultsInjected()
-        #expect(injected.values.reduce(0, +) >= 10)
-        var rows = 0
-        for sql in Self.comparisons {
-            let a = try await faulty.query(sql)
-            let b = try await clean.query(sql)
-            rows += b.count
-            #expect(a == b, "\(sql)")
-        }
-        print("fault run: injected \(injected.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: " ")); \(rows) rows compared, all equal")
+        try await withHarness(configure: { $0.faults = FaultPlan(rates: rates, seed: 1234, hang: .seconds(2)) }) { faulty in try await withHarness { clean in
+            for h in [faulty, clean] { h.fake.generateTraffic(siteId: 1, days: 40, visitsPerDay: 30...60, seed: 99) }
+            let (report, _) = try await faulty.sync(faulty.options(backfillDays: 40, pageSize: 50), client: Self.patientClient)
+            try await clean.sync(clean.options(backfillDays: 40, pageSize: 50))
+            #expect(report.succeeded, "\(report.tables.compactMap(\.error))")
+            let injected = faulty.fake.faultsInjected()
+            #expect(injected.values.reduce(0, +) >= 10)
+            var rows = 0
+            for sql in Self.comparisons {
+                let a = try await faulty.query(sql)
+                let b = try await clean.query(sql)
+                rows += b.count
+                #expect(a == b, "\(sql)")
+            }
+            print("fault run: injected \(injected.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: " ")); \(rows) rows compared, all equal")
+        } }
     }
 
     @Test func givesUpCleanlyWhenTheFaultPersists() async throws {
         for (fault, expected) in [(FakeFault.htmlPage, "HTML"), (.tooManyRequests, "429"), (.serverError, "server failed"),
                                   (.truncatedJSON, "broken JSON")] {
-            let h = try await SyncHarness.start { $0.faults = FaultPlan(rates: [fault: 1.0], seed: 1, methods: ["VisitsSummary.get"]) }
-            h.fake.generateTraffic(siteId: 1, days: 3, visitsPerDay: 5...10, seed: 1)
-            let (report, _) = try await h.sync(h.options([.visitsSummary, .countries], backfillDays: 3), client: {
-                $0.maxAttempts = 3
-                $0.retryBaseDelay = .milliseconds(1)
-            })
-            let failed = report.tables.first { $0.table == .visitsSummary }
-            #expect(failed?.error?.contains(expected) == true, "\(fault): \(failed?.error ?? "no error")")
-            #expect(report.tables.first { $0.table == .countries }?.succeeded == true)
-            #expect(h.fake.requests().filter { $0.apiMethod == "VisitsSummary.get" }.count == 3)
-            await h.stop()
+            try await withHarness(configure: { $0.faults = FaultPlan(rates: [fault: 1.0], seed: 1, methods: ["VisitsSummary.get"]) }) { h in
+                h.fake.generateTraffic(siteId: 1, days: 3, visitsPerDay: 5...10, seed: 1)
+                let (report, _) = try await h.sync(h.options([.visitsSummary, .countries], backfillDays: 3), client: {
+                    $0.maxAttempts = 3
+                    $0.retryBaseDelay = .milliseconds(1)
+                })
+                let failed = report.tables.first { $0.table == .visitsSummary }
+                #expect(failed?.error?.contains(expected) == true, "\(fault): \(failed?.error ?? "no error")")
+                #expect(report.tables.first { $0.table == .countries }?.succeeded == true)
+                #expect(h.fake.requests().filter { $0.apiMethod == "VisitsSummary.get" }.count == 3)
+            }
         }
-    }
-
-    @Test func connectionRefusedIsRetriedUntilTheServerIsUp() async throws {
-        // Find a free port, then sync against it before anything listens there.
-        let probe = FakeMatomo()
-        let port = try await probe.start().port!
-        await probe.stop()
-        let late = FakeMatomo(configuration: FakeMatomoConfiguration(token: SyncHarness.token))
-        late.generateTraffic(siteId: 1, days: 2, visitsPerDay: 3...5, seed: 1)
-        var config = ClientConfiguration()
-        config.maxAttempts = 20
-        config.retryBaseDelay = .milliseconds(100)
-        config.maxRetryDelay = .milliseconds(200)
-        let client = try MatomoClient(instance: try InstanceURL(parsing: "http://127.0.0.1:\(port)"), token: try APIToken(SyncHarness.token), configuration: config)
-        let starter = Task {
-            try await Task.sleep(for: .milliseconds(400))
-            _ = try await late.start(port: port)
-        }
-        let version = try await client.matomoVersion()
-        #expect(version == "5.0.2")
-        try await starter.value
-        await client.shutdown()
-        await late.stop()
-    }
-
-    @Test func honoursRetryAfter() async throws {
-        let h = try await SyncHarness.start {
-            $0.faults = FaultPlan(rates: [.tooManyRequests: 1.0], seed: 1, retryAfterSeconds: 1, methods: ["API.getMatomoVersion"])
-        }
-        defer { Task { await h.stop() } }
-        let client = try h.client(maxAttempts: 2)
-        let started = ContinuousClock.now
-        await #expect(throws: MatomoError.self) { _ = try await client.matomoVersion() }
-        #expect(ContinuousClock.now - started >= .milliseconds(900))
-        await client.shutdown()
-    }
-
-    @Test func doesNotFollowRedirects() async throws {
-        let h = try await SyncHarness.start {
-            $0.answerOverride = { _, _ in FakeAnswer(status: 302, body: [], contentType: "text/html") }
-        }
-        defer { Task { await h.stop() } }
-        let client = try h.client()
-        do {
-            _ = try await client.matomoVersion()
-            Issue.record("a redirect must not be followed")
-        } catch let error as MatomoError {
-            guard case .redirected = error else { Issue.record("unexpected \(error)"); return }
-            #expect(error.description.contains("never sent after a redirect"))
-        }
-        await client.shutdown()
-        #expect(h.fake.requests().count == 1)
     }
 }

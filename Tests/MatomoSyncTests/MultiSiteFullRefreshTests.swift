@@ -12,38 +12,38 @@ struct MultiSiteFullRefreshTests {
     @Test(arguments: WarehouseKind.allCases)
     func fullRefreshOfSeveralSitesOnOneWarehouse(_ kind: WarehouseKind) async throws {
         let created = SyncHarness.defaultNow.addingTimeInterval(-800 * 86400)
-        let h = try await SyncHarness.start(kind, sites: [
+        try await withHarness(kind, sites: [
             FakeSite(id: 1, name: "Paris shop", timezone: "Europe/Paris", createdAt: created),
             FakeSite(id: 2, name: "New York shop", timezone: "America/New_York", createdAt: created),
-        ])
-        defer { Task { await h.stop() } }
-        h.fake.generateTraffic(siteId: 1, days: 10, visitsPerDay: 5...10, seed: 11)
-        h.fake.generateTraffic(siteId: 2, days: 10, visitsPerDay: 5...10, seed: 12)
-        let warehouse = try h.open()
-        let client = try h.client()
-        var counts: [[Int64]] = []
-        do {
-            for fullRefresh in [false, true] {
-                for site in [1, 2] {
-                    let report = try await SyncEngine(client: client, warehouse: warehouse, siteId: site,
-                                                      options: h.options(backfillDays: 10, fullRefresh: fullRefresh),
-                                                      progress: SilentProgress()).run()
-                    #expect(report.succeeded, "site \(site)\(fullRefresh ? " full refresh" : ""): \(report.tables.compactMap(\.error))")
+        ]) { h in
+            h.fake.generateTraffic(siteId: 1, days: 10, visitsPerDay: 5...10, seed: 11)
+            h.fake.generateTraffic(siteId: 2, days: 10, visitsPerDay: 5...10, seed: 12)
+            let warehouse = try h.open()
+            let client = try h.client()
+            var counts: [[Int64]] = []
+            do {
+                for fullRefresh in [false, true] {
+                    for site in [1, 2] {
+                        let report = try await SyncEngine(client: client, warehouse: warehouse, siteId: site,
+                                                          options: h.options(backfillDays: 10, fullRefresh: fullRefresh),
+                                                          progress: SilentProgress()).run()
+                        #expect(report.succeeded, "site \(site)\(fullRefresh ? " full refresh" : ""): \(report.tables.compactMap(\.error))")
+                    }
+                    counts.append([try await h.int("SELECT COUNT(*) FROM visits WHERE _site_id = 1"),
+                                   try await h.int("SELECT COUNT(*) FROM visits WHERE _site_id = 2"),
+                                   try await h.int("SELECT COUNT(*) FROM referrers")])
                 }
-                counts.append([try await h.int("SELECT COUNT(*) FROM visits WHERE _site_id = 1"),
-                               try await h.int("SELECT COUNT(*) FROM visits WHERE _site_id = 2"),
-                               try await h.int("SELECT COUNT(*) FROM referrers")])
+            } catch {
+                await client.shutdown()
+                try? await warehouse.close()
+                throw error
             }
-        } catch {
             await client.shutdown()
-            try? await warehouse.close()
-            throw error
+            try await warehouse.close()
+            #expect(counts[0].allSatisfy { $0 > 0 })
+            #expect(counts[1] == counts[0])
+            #expect(try await h.tableNames().filter { $0.contains("staging") } == [])
         }
-        await client.shutdown()
-        try await warehouse.close()
-        #expect(counts[0].allSatisfy { $0 > 0 })
-        #expect(counts[1] == counts[0])
-        #expect(try await h.tableNames().filter { $0.contains("staging") } == [])
     }
 
     /// The scheduler's case: two sites' full refreshes of the same table at the same time, on one
@@ -51,41 +51,41 @@ struct MultiSiteFullRefreshTests {
     @Test(arguments: [WarehouseKind.sqlite, .postgres, .clickhouse])
     func fullRefreshesOfTwoSitesAtOnce(_ kind: WarehouseKind) async throws {
         let created = SyncHarness.defaultNow.addingTimeInterval(-800 * 86400)
-        let h = try await SyncHarness.start(kind, sites: [
+        try await withHarness(kind, sites: [
             FakeSite(id: 1, name: "Paris shop", timezone: "Europe/Paris", createdAt: created),
             FakeSite(id: 2, name: "New York shop", timezone: "America/New_York", createdAt: created),
-        ])
-        defer { Task { await h.stop() } }
-        h.fake.generateTraffic(siteId: 1, days: 8, visitsPerDay: 20...40, seed: 13)
-        h.fake.generateTraffic(siteId: 2, days: 8, visitsPerDay: 20...40, seed: 14)
-        let warehouse = try h.open()
-        let client = try h.client()
-        func sync(_ site: Int, fullRefresh: Bool) async throws -> SyncReport {
-            let options = h.options([.visits, .referrers], backfillDays: 8, pageSize: 30, fullRefresh: fullRefresh)
-            return try await SyncEngine(client: client, warehouse: warehouse, siteId: site, options: options).run()
-        }
-        let counts = "SELECT _site_id, COUNT(*) FROM visits GROUP BY _site_id ORDER BY _site_id"
-        var before: [[Cell]] = [], after: [[Cell]] = []
-        do {
-            for site in [1, 2] { #expect(try await sync(site, fullRefresh: false).succeeded) }
-            before = try await h.query(counts)
-            // Held around both, as the scheduler holds it around the jobs it runs at once.
-            try await warehouse.lockForSync()
-            async let one = sync(1, fullRefresh: true)
-            async let two = sync(2, fullRefresh: true)
-            let (a, b) = try await (one, two)
-            await warehouse.unlockSync()
-            #expect(a.succeeded && b.succeeded, "\(a.tables.compactMap(\.error)) \(b.tables.compactMap(\.error))")
-            after = try await h.query(counts)
-        } catch {
+        ]) { h in
+            h.fake.generateTraffic(siteId: 1, days: 8, visitsPerDay: 20...40, seed: 13)
+            h.fake.generateTraffic(siteId: 2, days: 8, visitsPerDay: 20...40, seed: 14)
+            let warehouse = try h.open()
+            let client = try h.client()
+            func sync(_ site: Int, fullRefresh: Bool) async throws -> SyncReport {
+                let options = h.options([.visits, .referrers], backfillDays: 8, pageSize: 30, fullRefresh: fullRefresh)
+                return try await SyncEngine(client: client, warehouse: warehouse, siteId: site, options: options).run()
+            }
+            let counts = "SELECT _site_id, COUNT(*) FROM visits GROUP BY _site_id ORDER BY _site_id"
+            var before: [[Cell]] = [], after: [[Cell]] = []
+            do {
+                for site in [1, 2] { #expect(try await sync(site, fullRefresh: false).succeeded) }
+                before = try await h.query(counts)
+                // Held around both, as the scheduler holds it around the jobs it runs at once.
+                try await warehouse.lockForSync()
+                async let one = sync(1, fullRefresh: true)
+                async let two = sync(2, fullRefresh: true)
+                let (a, b) = try await (one, two)
+                await warehouse.unlockSync()
+                #expect(a.succeeded && b.succeeded, "\(a.tables.compactMap(\.error)) \(b.tables.compactMap(\.error))")
+                after = try await h.query(counts)
+            } catch {
+                await client.shutdown()
+                try? await warehouse.close()
+                throw error
+            }
             await client.shutdown()
-            try? await warehouse.close()
-            throw error
+            try await warehouse.close()
+            #expect(before.count == 2)
+            #expect(after == before)
+            #expect(try await h.tableNames().filter { $0.contains("staging") } == [])
         }
-        await client.shutdown()
-        try await warehouse.close()
-        #expect(before.count == 2)
-        #expect(after == before)
-        #expect(try await h.tableNames().filter { $0.contains("staging") } == [])
     }
 }

@@ -11,8 +11,9 @@ import Testing
 @Suite(.serialized) struct OutputAndFailFastTests {
     static var env: [String: String] { ["MATOMO_TOKEN": SyncHarness.token] }
 
-    static func settled(_ kind: WarehouseKind = .sqlite, days: Int = 5, perDay: ClosedRange<Int> = 10...20) async throws -> SyncHarness {
-        try await ProcessTests.settledHarness(days: days, perDay: perDay, kind: kind)
+    static func withSettled<T>(_ kind: WarehouseKind = .sqlite, days: Int = 5, perDay: ClosedRange<Int> = 10...20,
+                               _ body: (SyncHarness) async throws -> T) async throws -> T {
+        try await ProcessTests.withSettledHarness(days: days, perDay: perDay, kind: kind, body)
     }
 
     static func source(_ h: SyncHarness) -> [String] { ["--url", h.url.absoluteString, "--site-id", "1"] }
@@ -50,49 +51,49 @@ import Testing
     // MARK: Closed outputs
 
     @Test func everyCommandCarriesOnWithItsOutputClosed() async throws {
-        let h = try await Self.settled()
-        defer { Task { await h.stop() } }
-        let expected = h.fake.visits(siteId: 1).count
-        func run(_ arguments: [String]) async throws -> CLIProcess.Result {
-            let r = try await CLIProcess.run(arguments, environment: Self.env, closedOutput: true)
-            #expect(!r.signalled, "\(arguments.first ?? "") died of a signal (status \(r.status))")
-            return r
-        }
-        for format in ["text", "json"] {
-            let name = "sync-\(format)"
-            let sync = try await run(["sync"] + Self.source(h) + ["--warehouse", h.warehouseURL(name), "--backfill-days", "5",
-                                                                 "--page-size", "20", "--log-format", format])
-            #expect(sync.status == 0)
-            #expect(try await h.int("SELECT COUNT(*) FROM visits", warehouse: name) == Int64(expected))
-            #expect(try await h.int("SELECT COUNT(*) FROM visits_summary", warehouse: name) == 6)
-        }
-        #expect(try await run(["check"] + Self.source(h)).status == 0)
-        #expect(try await run(["status", "--warehouse", h.warehouseURL("sync-text")]).status == 0)
-        #expect(try await run(["query", "SELECT * FROM visits", "--warehouse", h.warehouseURL("sync-text")]).status == 0)
-        #expect(try await run(["--help"]).status == 0)
-        #expect(try await run(["sync", "--help"]).status == 0)
-        // A failure still exits 1 with its message lost, not with a crash.
-        #expect(try await run(["check", "--url", "http://127.0.0.1:\(try Self.closedPort())", "--site-id", "1"]).status == 1)
+        try await Self.withSettled() { h in
+            let expected = h.fake.visits(siteId: 1).count
+            func run(_ arguments: [String]) async throws -> CLIProcess.Result {
+                let r = try await CLIProcess.run(arguments, environment: Self.env, closedOutput: true)
+                #expect(!r.signalled, "\(arguments.first ?? "") died of a signal (status \(r.status))")
+                return r
+            }
+            for format in ["text", "json"] {
+                let name = "sync-\(format)"
+                let sync = try await run(["sync"] + Self.source(h) + ["--warehouse", h.warehouseURL(name), "--backfill-days", "5",
+                                                                     "--page-size", "20", "--log-format", format])
+                #expect(sync.status == 0)
+                #expect(try await h.int("SELECT COUNT(*) FROM visits", warehouse: name) == Int64(expected))
+                #expect(try await h.int("SELECT COUNT(*) FROM visits_summary", warehouse: name) == 6)
+            }
+            #expect(try await run(["check"] + Self.source(h)).status == 0)
+            #expect(try await run(["status", "--warehouse", h.warehouseURL("sync-text")]).status == 0)
+            #expect(try await run(["query", "SELECT * FROM visits", "--warehouse", h.warehouseURL("sync-text")]).status == 0)
+            #expect(try await run(["--help"]).status == 0)
+            #expect(try await run(["sync", "--help"]).status == 0)
+            // A failure still exits 1 with its message lost, not with a crash.
+            #expect(try await run(["check", "--url", "http://127.0.0.1:\(try Self.closedPort())", "--site-id", "1"]).status == 1)
 
-        let config = try Self.config(h, warehouse: "config")
-        #expect(try await run(["sync", "--config", config, "--all"]).status == 0)
-        #expect(try await h.int("SELECT COUNT(*) FROM visits", warehouse: "config") == Int64(expected))
+            let config = try Self.config(h, warehouse: "config")
+            #expect(try await run(["sync", "--config", config, "--all"]).status == 0)
+            #expect(try await h.int("SELECT COUNT(*) FROM visits", warehouse: "config") == Int64(expected))
 
-        let demo = try await run(["demo", "--warehouse", h.warehouseURL("demo"), "--days", "2", "--visits-per-day", "4"])
-        #expect(demo.status == 0)
-        #expect(try await h.int("SELECT COUNT(*) FROM visits", warehouse: "demo") > 0)
+            let demo = try await run(["demo", "--warehouse", h.warehouseURL("demo"), "--days", "2", "--visits-per-day", "4"])
+            #expect(demo.status == 0)
+            #expect(try await h.int("SELECT COUNT(*) FROM visits", warehouse: "demo") > 0)
 
-        // The scheduler: its first pass lands, then SIGTERM's notice meets the closed stderr.
-        let scheduled = try CLIProcess(["run", "--config", try Self.config(h, warehouse: "run")], environment: Self.env, closedOutput: true)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline, scheduled.process.isRunning,
-              (try? await h.status(warehouse: "run"))?.filter({ $0.state.lastSuccessAt != nil }).count ?? 0 < 5 {
-            try await Task.sleep(for: .milliseconds(100))
+            // The scheduler: its first pass lands, then SIGTERM's notice meets the closed stderr.
+            let scheduled = try CLIProcess(["run", "--config", try Self.config(h, warehouse: "run")], environment: Self.env, closedOutput: true)
+            let deadline = ContinuousClock.now + .seconds(300)
+            while ContinuousClock.now < deadline, scheduled.process.isRunning,
+                  (try? await h.status(warehouse: "run"))?.filter({ $0.state.lastSuccessAt != nil }).count ?? 0 < 5 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            scheduled.signal(SIGTERM)
+            let ran = try await scheduled.wait()
+            #expect(!ran.signalled && ran.status == 0, "run: status \(ran.status)")
+            #expect(try await h.int("SELECT COUNT(*) FROM visits", warehouse: "run") == Int64(expected))
         }
-        scheduled.signal(SIGTERM)
-        let ran = try await scheduled.wait()
-        #expect(!ran.signalled && ran.status == 0, "run: status \(ran.status)")
-        #expect(try await h.int("SELECT COUNT(*) FROM visits", warehouse: "run") == Int64(expected))
     }
 
     // MARK: JSON logs
@@ -125,37 +126,35 @@ import Testing
 
         // A retrying run that then succeeds.
         let served = Mutex(0)
-        let h = try await SyncHarness.start(now: Date()) { config in
+        try await withHarness(now: Date(), configure: { config in
             config.answerOverride = { method, _ in
                 guard method == "SitesManager.getSiteFromId" else { return nil }
                 let n = served.withLock { $0 += 1; return $0 }
                 return n == 1 ? FakeAnswer(status: 503, body: Array("<html><title>Busy</title></html>".utf8), contentType: "text/html") : nil
             }
-        }
-        defer { Task { await h.stop() } }
-        h.fake.generateTraffic(siteId: 1, days: 40, visitsPerDay: 100...150, seed: 5)
-        let retried = try await CLIProcess.run(["sync"] + Self.source(h) + ["--warehouse", h.warehouseURL("retry"), "--backfill-days", "3",
-                                                                         "--log-format", "json"], environment: Self.env)
-        #expect(retried.status == 0, "\(retried.stderr)")
-        let lines = Self.jsonLines(retried.stderr)
-        #expect(lines.contains { $0["level"] as? String == "warning" && ($0["message"] as? String ?? "").contains("retrying in") })
-        #expect(lines.contains { $0["table"] as? String == "visits" && $0["status"] as? String == "ok" })
-        #expect(lines.contains { ($0["message"] as? String ?? "").hasPrefix("synced \(TableName.allCases.count)/\(TableName.allCases.count) tables") })
+        }) { h in
+            h.fake.generateTraffic(siteId: 1, days: 40, visitsPerDay: 100...150, seed: 5)
+            let retried = try await CLIProcess.run(["sync"] + Self.source(h) + ["--warehouse", h.warehouseURL("retry"), "--backfill-days", "3",
+                                                                             "--log-format", "json"], environment: Self.env)
+            #expect(retried.status == 0, "\(retried.stderr)")
+            let lines = Self.jsonLines(retried.stderr)
+            #expect(lines.contains { $0["level"] as? String == "warning" && ($0["message"] as? String ?? "").contains("retrying in") })
+            #expect(lines.contains { $0["table"] as? String == "visits" && $0["status"] as? String == "ok" })
+            #expect(lines.contains { ($0["message"] as? String ?? "").hasPrefix("synced \(TableName.allCases.count)/\(TableName.allCases.count) tables") })
 
-        // An interrupted run: SIGINT's notice, the interrupted tables and the final error.
-        let p = try CLIProcess(["sync"] + Self.source(h) + ["--warehouse", h.warehouseURL("interrupted"), "--backfill-days", "40",
-                                                        "--page-size", "10", "--concurrency", "1", "--log-format", "json"], environment: Self.env)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline, p.process.isRunning,
-              (try? await h.int("SELECT COUNT(*) FROM visits", warehouse: "interrupted")) ?? 0 < 50 {
-            try await Task.sleep(for: .milliseconds(20))
+            // An interrupted run: SIGINT's notice, the interrupted tables and the final error.
+            let p = try CLIProcess(["sync"] + Self.source(h) + ["--warehouse", h.warehouseURL("interrupted"), "--backfill-days", "40",
+                                                            "--page-size", "10", "--concurrency", "1", "--log-format", "json"], environment: Self.env)
+            let before = h.fake.requestCount
+            #expect(try await p.waitUntilStarted(), "\(p.stderrSoFar)")
+            #expect(try await p.waitForRequests(before + 10, on: h.fake))
+            try await p.interrupt(SIGINT, holding: h.fake)
+            let interrupted = try await p.wait()
+            #expect(interrupted.status == 1)
+            let stopped = Self.jsonLines(interrupted.stderr)
+            #expect(stopped.contains { ($0["message"] as? String ?? "").hasPrefix("SIGINT: finishing the batch in hand") })
+            #expect(stopped.contains { $0["level"] as? String == "error" })
         }
-        p.signal(SIGINT)
-        let interrupted = try await p.wait()
-        #expect(interrupted.status == 1)
-        let stopped = Self.jsonLines(interrupted.stderr)
-        #expect(stopped.contains { ($0["message"] as? String ?? "").hasPrefix("SIGINT: finishing the batch in hand") })
-        #expect(stopped.contains { $0["level"] as? String == "error" })
     }
 
     // MARK: Failing fast
@@ -218,29 +217,29 @@ import Testing
     /// The server dies after the visits have started landing: the run ends in seconds, with few
     /// warnings, and the report counts what was committed.
     @Test func aMatomoThatDiesMidSyncFailsFastAndCountsWhatWasCommitted() async throws {
-        let h = try await SyncHarness.start()
-        defer { Task { await h.stop() } }
-        h.fake.generateTraffic(siteId: 1, days: 10, visitsPerDay: 40...60, seed: 3)
-        let log = Captured()
-        let fake = h.fake
-        let progress = RecordingProgress(cancelAfterCommits: 3, onCancel: { Task { await fake.stop() } })
-        let client = try MatomoClient(instance: try InstanceURL(parsing: h.url.absoluteString), token: try APIToken(SyncHarness.token),
-                                      logger: log.logger)
-        let warehouse = try h.open()
-        let started = ContinuousClock.now
-        let report = try await SyncEngine(client: client, warehouse: warehouse, siteId: 1,
-                                          options: h.options(backfillDays: 10, pageSize: 10), progress: progress).run()
-        let elapsed = ContinuousClock.now - started
-        await client.shutdown()
-        try await warehouse.close()
-        #expect(!report.succeeded)
-        #expect(elapsed < .seconds(20), "took \(elapsed)")
-        let warnings = log.lines.withLock { $0 }
-        #expect(warnings.count <= 20, "\(warnings.count) warnings: \(warnings)")
-        let visits = report.tables.first { $0.table == .visits }!
-        #expect(visits.error != nil)
-        #expect(visits.rows > 0)
-        #expect(Int64(visits.rows) == (try await h.int("SELECT COUNT(*) FROM visits")))
+        try await withHarness { h in
+            h.fake.generateTraffic(siteId: 1, days: 10, visitsPerDay: 40...60, seed: 3)
+            let log = Captured()
+            let fake = h.fake
+            let progress = RecordingProgress(cancelAfterCommits: 3, onCancel: { Task { await fake.stop() } })
+            let client = try MatomoClient(instance: try InstanceURL(parsing: h.url.absoluteString), token: try APIToken(SyncHarness.token),
+                                          logger: log.logger)
+            let warehouse = try h.open()
+            let started = ContinuousClock.now
+            let report = try await SyncEngine(client: client, warehouse: warehouse, siteId: 1,
+                                              options: h.options(backfillDays: 10, pageSize: 10), progress: progress).run()
+            let elapsed = ContinuousClock.now - started
+            await client.shutdown()
+            try await warehouse.close()
+            #expect(!report.succeeded)
+            #expect(elapsed < .seconds(20), "took \(elapsed)")
+            let warnings = log.lines.withLock { $0 }
+            #expect(warnings.count <= 20, "\(warnings.count) warnings: \(warnings)")
+            let visits = report.tables.first { $0.table == .visits }!
+            #expect(visits.error != nil)
+            #expect(visits.rows > 0)
+            #expect(Int64(visits.rows) == (try await h.int("SELECT COUNT(*) FROM visits")))
+        }
     }
 
     @Test func aServerThatIsNotMatomoIsCalledSo() async throws {
@@ -268,28 +267,28 @@ import Testing
             #expect(r.stderr.contains("this is not a Matomo API (index.php answered HTTP 501"), "\(command[0]): \(r.stderr)")
         }
         // The same from an in-process server answering 404 with a page.
-        let h = try await SyncHarness.start {
+        try await withHarness(configure: {
             $0.answerOverride = { _, _ in FakeAnswer(status: 404, body: Array("<html><title>Not Found</title></html>".utf8), contentType: "text/html") }
+        }) { h in
+            let r = try await CLIProcess.run(["check"] + Self.source(h), environment: Self.env)
+            #expect(r.stderr.contains("this is not a Matomo API (index.php answered HTTP 404: \"Not Found\")"), "\(r.stderr)")
+            #expect(!r.stderr.contains("retrying"))
         }
-        defer { Task { await h.stop() } }
-        let r = try await CLIProcess.run(["check"] + Self.source(h), environment: Self.env)
-        #expect(r.stderr.contains("this is not a Matomo API (index.php answered HTTP 404: \"Not Found\")"), "\(r.stderr)")
-        #expect(!r.stderr.contains("retrying"))
     }
 
     @Test func urlTyposAreNamed() async throws {
-        let h = try await SyncHarness.start()
-        defer { Task { await h.stop() } }
-        let port = h.url.port!
-        let https = try await CLIProcess.run(["check", "--url", "127.0.0.1:\(port)", "--site-id", "1"], environment: Self.env)
-        #expect(https.status == 1)
-        #expect(https.stderr.contains("this server speaks plain HTTP: use http://"), "\(https.stderr)")
-        #expect(!https.stderr.contains("--ca-file") && !https.stderr.contains("WRONG_VERSION_NUMBER"), "\(https.stderr)")
-        let slashes = try await CLIProcess.run(["check", "--url", "http//127.0.0.1:\(port)", "--site-id", "1"], environment: Self.env)
-        #expect(slashes.status == 1)
-        #expect(slashes.stderr.contains("malformed") && slashes.stderr.contains("http://127.0.0.1:\(port)"), "\(slashes.stderr)")
-        #expect(throws: MatomoError.self) { try InstanceURL(parsing: "https:/example.com") }
-        #expect(try InstanceURL(parsing: "httpbin.example.com").host == "httpbin.example.com")
+        try await withHarness { h in
+            let port = h.url.port!
+            let https = try await CLIProcess.run(["check", "--url", "127.0.0.1:\(port)", "--site-id", "1"], environment: Self.env)
+            #expect(https.status == 1)
+            #expect(https.stderr.contains("this server speaks plain HTTP: use http://"), "\(https.stderr)")
+            #expect(!https.stderr.contains("--ca-file") && !https.stderr.contains("WRONG_VERSION_NUMBER"), "\(https.stderr)")
+            let slashes = try await CLIProcess.run(["check", "--url", "http//127.0.0.1:\(port)", "--site-id", "1"], environment: Self.env)
+            #expect(slashes.status == 1)
+            #expect(slashes.stderr.contains("malformed") && slashes.stderr.contains("http://127.0.0.1:\(port)"), "\(slashes.stderr)")
+            #expect(throws: MatomoError.self) { try InstanceURL(parsing: "https:/example.com") }
+            #expect(try InstanceURL(parsing: "httpbin.example.com").host == "httpbin.example.com")
+        }
     }
 
     @Test func countsAgreeWithTheirNouns() {

@@ -11,28 +11,28 @@ import Testing
 @Suite struct UncommittedCursorTests {
     @Test(arguments: [WarehouseKind.sqlite, .postgres])
     func aFailedCommitLeavesTheStoredCursorWhereItWas(_ kind: WarehouseKind) async throws {
-        let h = try await SyncHarness.start(kind)
-        defer { Task { await h.stop() } }
-        h.fake.generateTraffic(siteId: 1, days: 10, visitsPerDay: 30...60, seed: 33)
-        let options = h.options([.visits], backfillDays: 10, pageSize: 40)
-        try await h.sync(options, warehouse: "clean")
+        try await withHarness(kind) { h in
+            h.fake.generateTraffic(siteId: 1, days: 10, visitsPerDay: 30...60, seed: 33)
+            let options = h.options([.visits], backfillDays: 10, pageSize: 40)
+            try await h.sync(options, warehouse: "clean")
 
-        // The third page's commit never reaches the warehouse, and the connection is gone after it:
-        // reading the state back fails, as a cancelled PostgreSQL connection does.
-        let client = try h.client()
-        let flaky = FailingWarehouse(try h.open("cut"), failCommit: 3)
-        let report = try await SyncEngine(client: client, warehouse: flaky, siteId: 1, options: options).run()
-        await client.shutdown()
-        try await flaky.close()
-        #expect(!report.succeeded)
-        #expect(flaky.commits == 2)
+            // The third page's commit never reaches the warehouse, and the connection is gone after it:
+            // reading the state back fails, as a cancelled PostgreSQL connection does.
+            let client = try h.client()
+            let flaky = FailingWarehouse(try h.open("cut"), failCommit: 3)
+            let report = try await SyncEngine(client: client, warehouse: flaky, siteId: 1, options: options).run()
+            await client.shutdown()
+            try await flaky.close()
+            #expect(!report.succeeded)
+            #expect(flaky.commits == 2)
 
-        let (again, _) = try await h.sync(options, warehouse: "cut")
-        #expect(again.succeeded)
-        let sql = "SELECT id_visit, server_timestamp FROM visits ORDER BY id_visit"
-        let clean = try await h.query(sql, warehouse: "clean")
-        #expect(clean.count > 200)
-        #expect(try await h.query(sql, warehouse: "cut") == clean)
+            let (again, _) = try await h.sync(options, warehouse: "cut")
+            #expect(again.succeeded)
+            let sql = "SELECT id_visit, server_timestamp FROM visits ORDER BY id_visit"
+            let clean = try await h.query(sql, warehouse: "clean")
+            #expect(clean.count > 200)
+            #expect(try await h.query(sql, warehouse: "cut") == clean)
+        }
     }
 }
 

@@ -34,26 +34,26 @@ import Testing
     /// five a segment). Without counts the whole window would be one segment.
     @Test(arguments: [30, 0])
     func segmentedWalkUsesTheCollapsedCounts(backfillDays: Int) async throws {
-        let h = try await SyncHarness.start(.sqlite)
-        defer { Task { await h.stop() } }
-        h.fake.generateTraffic(siteId: 1, days: 40, visitsPerDay: 40...60, seed: 11)
-        let (report, requests) = try await h.sync(h.options([.visits], backfillDays: backfillDays, pageSize: 100))
-        let visits = try #require(report.tables.first { $0.table == .visits })
-        #expect(visits.error == nil, "\(visits.error ?? "")")
-        let paris = TimeZone(identifier: "Europe/Paris")!
-        let today = LocalDay.containing(h.clock.now, in: paris)
-        let since = Date(timeIntervalSince1970: TimeInterval(today.adding(days: -backfillDays).start(in: paris)))
-        let expected = h.expectedVisitIDs(since: since)
-        #expect(!expected.isEmpty)
-        #expect(try await h.int("SELECT COUNT(*) FROM visits") == Int64(expected.count))
-        #expect(requests["VisitsSummary.get"] == 1)
-        let counted = h.fake.requests().filter { $0.apiMethod == "VisitsSummary.get" }
-        #expect(counted.first?.query["showColumns"] == "nb_visits")
-        let segments = Set(h.fake.requests().filter { $0.apiMethod == "Live.getLastVisitsDetails" }.compactMap { $0.query["date"] })
-        if backfillDays == 0 {
-            #expect(segments == [today.description])
-        } else {
-            #expect(segments.count >= expected.count / 500, "\(segments.sorted())")
+        try await withHarness(.sqlite) { h in
+            h.fake.generateTraffic(siteId: 1, days: 40, visitsPerDay: 40...60, seed: 11)
+            let (report, requests) = try await h.sync(h.options([.visits], backfillDays: backfillDays, pageSize: 100))
+            let visits = try #require(report.tables.first { $0.table == .visits })
+            #expect(visits.error == nil, "\(visits.error ?? "")")
+            let paris = TimeZone(identifier: "Europe/Paris")!
+            let today = LocalDay.containing(h.clock.now, in: paris)
+            let since = Date(timeIntervalSince1970: TimeInterval(today.adding(days: -backfillDays).start(in: paris)))
+            let expected = h.expectedVisitIDs(since: since)
+            #expect(!expected.isEmpty)
+            #expect(try await h.int("SELECT COUNT(*) FROM visits") == Int64(expected.count))
+            #expect(requests["VisitsSummary.get"] == 1)
+            let counted = h.fake.requests().filter { $0.apiMethod == "VisitsSummary.get" }
+            #expect(counted.first?.query["showColumns"] == "nb_visits")
+            let segments = Set(h.fake.requests().filter { $0.apiMethod == "Live.getLastVisitsDetails" }.compactMap { $0.query["date"] })
+            if backfillDays == 0 {
+                #expect(segments == [today.description])
+            } else {
+                #expect(segments.count >= expected.count / 500, "\(segments.sorted())")
+            }
         }
     }
 }

@@ -4,14 +4,14 @@ import Testing
 /// What a value that does not fit its column does to the column, per server warehouse.
 struct WarehouseTypeTests {
     @Test func postgresWidensRatherThanFails() {
-        #expect(PostgresTypes.widened(.integer, toHold: .int(5)) == .integer)
-        #expect(PostgresTypes.widened(.integer, toHold: .real(1.5)) == .real)
-        #expect(PostgresTypes.widened(.integer, toHold: .text("n/a")) == .text)
-        #expect(PostgresTypes.widened(.real, toHold: .text("n/a")) == .text)
-        #expect(PostgresTypes.widened(.date, toHold: .text("2026-11-27")) == .date)
-        #expect(PostgresTypes.widened(.date, toHold: .text("yesterday")) == .text)
-        #expect(PostgresTypes.widened(.json, toHold: .text("{oops")) == .json)
-        #expect(PostgresTypes.widened(.text, toHold: .int(1)) == .text)
+        #expect(SchemaEvolver.widened(.integer, toHold: .int(5)) == .integer)
+        #expect(SchemaEvolver.widened(.integer, toHold: .real(1.5)) == .real)
+        #expect(SchemaEvolver.widened(.integer, toHold: .text("n/a")) == .text)
+        #expect(SchemaEvolver.widened(.real, toHold: .text("n/a")) == .text)
+        #expect(SchemaEvolver.widened(.date, toHold: .text("2026-11-27")) == .date)
+        #expect(SchemaEvolver.widened(.date, toHold: .text("yesterday")) == .text)
+        #expect(SchemaEvolver.widened(.json, toHold: .text("{oops")) == .json)
+        #expect(SchemaEvolver.widened(.text, toHold: .int(1)) == .text)
         #expect(ServerTypes.union(.integer, .real) == .real)
         #expect(ServerTypes.union(.json, .integer) == .text)
     }
@@ -42,7 +42,7 @@ struct WarehouseTypeTests {
         #expect(jsonValue(.text("a\"b\n"), as: .text, nullable: true) == #""a\"b\n""#)
         #expect(ClickHouseTypes.columnType("Nullable(Int64)") == .integer)
         #expect(ClickHouseTypes.columnType("Date") == .date)
-        #expect(ClickHouseTypes.widened(.integer, toHold: .text("n/a")) == .text)
+        #expect(SchemaEvolver.widened(.integer, toHold: .text("n/a")) == .text)
         #expect(chString("it's \\ here") == #"'it\'s \\ here'"#)
         #expect(chName("we`ird") == "`we\\`ird`")
     }

@@ -19,10 +19,19 @@ public enum TokenSource: Sendable, Equatable {
 }
 
 /// Which sites of an instance.
-public enum SiteSelection: Sendable, Equatable {
+public enum SiteSelection: Sendable, Equatable, CustomStringConvertible {
     case ids([Int])
     /// Every site the token can view.
     case all
+
+    /// `site 1`, `sites 1,3`, `every site the token can view`.
+    public var description: String {
+        switch self {
+        case .all: return "every site the token can view"
+        case .ids(let ids) where ids.count == 1: return "site \(ids[0])"
+        case .ids(let ids): return "sites " + ids.map(String.init).joined(separator: ",")
+        }
+    }
 }
 
 /// One Matomo instance and what to sync from it.

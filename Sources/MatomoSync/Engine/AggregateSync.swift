@@ -92,14 +92,13 @@ extension SyncEngine {
     }
 
     private func fetch(_ spec: TableSpec, _ chunk: DayRange) async throws -> [(LocalDay, DayReport)] {
-        let base: [(String, String)] = [("idSite", String(siteId)), ("period", "day"), ("format_metrics", "0")] + spec.parameters
         if spec.acceptsDateRange {
-            let body = try await client.call(spec.method, base + [("date", "\(chunk.first),\(chunk.last)")])
+            let body = try await client.call(spec.method, spec.reportParameters(siteId: siteId, date: "\(chunk.first),\(chunk.last)"))
             return try ReportParsing.days(body, method: spec.method, singleDay: chunk.count == 1 ? chunk.first : nil)
         }
         // Referrers.getAll refuses several dates: one sub-request per day, batched.
         let days = chunk.days
-        let requests = days.map { [("method", spec.method)] + base + [("date", $0.description)] }
+        let requests = days.map { spec.bulkParameters(siteId: siteId, date: $0.description) }
         let body = try await client.bulk(requests)
         return try ReportParsing.bulkDays(body, method: spec.method, days: days)
     }

@@ -44,8 +44,7 @@ extension SyncEngine {
         let key = StateKey(instance: client.instance.endpoint, siteId: siteId, table: declared.name, tablePrefix: options.tablePrefix)
         let remembered = ReportCursor((try await warehouse.loadState(key))?.cursor)
         let today = LocalDay.containing(options.now(), in: site.timeZone)
-        let base: [(String, String)] = [("idSite", String(siteId)), ("period", "day"), ("format_metrics", "0")]
-            + declared.parameters.filter { $0.0 != "filter_limit" } + [("filter_limit", "50")]
+        let probe = { (date: String) in declared.probeParameters(siteId: self.siteId, date: date, limit: 50) }
         var days: [(LocalDay, DayReport)] = []
         var multiDate = !remembered.singleDate
         func refusal(_ error: MatomoError) -> SyncError {
@@ -54,7 +53,7 @@ extension SyncEngine {
         do {
             if multiDate {
                 let first = today.adding(days: -7), last = today.adding(days: -1)
-                let body = try await client.call(declared.method, base + [("date", "\(first),\(last)")])
+                let body = try await client.call(declared.method, probe("\(first),\(last)"))
                 days = try ReportParsing.days(body, method: declared.method, singleDay: nil)
             }
         } catch let error as MatomoError {
@@ -71,7 +70,7 @@ extension SyncEngine {
         if !multiDate {
             do {
                 let day = today.adding(days: -1)
-                let body = try await client.call(declared.method, base + [("date", day.description)])
+                let body = try await client.call(declared.method, probe(day.description))
                 days = try ReportParsing.days(body, method: declared.method, singleDay: day)
             } catch let error as MatomoError {
                 throw refusal(error)

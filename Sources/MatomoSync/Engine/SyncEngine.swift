@@ -39,7 +39,7 @@ public final class SyncEngine: Sendable {
                 // Nothing can run (token refused, Matomo unreachable, no such site): every table
                 // records why, so `status` shows it and a cron job cannot fail silently.
                 if !(error is CancellationError) {
-                    let message = Self.describe(error)
+                    let message = SyncFailure.describe(error)
                     for table in options.tables { await recordFailure(message, key: stateKey(table), fallback: TableState()) }
                 }
                 throw error
@@ -124,7 +124,7 @@ public final class SyncEngine: Sendable {
             }
             runs = [finished.last!] + finished.dropLast()
         } catch {
-            let message = Self.describe(error)
+            let message = SyncFailure.describe(error)
             if let source { runs = [source] + source.derived }
             if runs.isEmpty {
                 runs = [await failedRun(table, site: site)]
@@ -232,31 +232,9 @@ public final class SyncEngine: Sendable {
 
     /// Keeps the committed cursor; records the failure for `status` and the scheduler's backoff.
     func recordFailure(_ message: String, key: StateKey, fallback: TableState) async {
-        var latest = (try? await writes.run { try await warehouse.loadState(key) }) ?? nil ?? fallback
-        latest.lastError = message
-        latest.lastErrorAt = Timestamps.iso(options.now())
-        latest.failures += 1
-        if let every = options.every {
-            latest.nextRunAt = Timestamps.iso(Schedule.nextRun(after: options.now(), every: every, failures: latest.failures))
-        }
-        let failed = latest
-        try? await writes.run { try await warehouse.saveState(key, failed) }
-    }
-
-    /// A failure before any site is known (listing the token's sites for `sites = all` was refused or
-    /// unanswered): recorded on every table already synced from that instance with that prefix, the
-    /// tables it stopped, so `status` shows it.
-    public static func recordRunFailure(_ error: any Error, warehouse: any Warehouse, instance: String, tablePrefix: String,
-                                        tables: [TableName], now: Date = Date()) async {
-        guard !(error is CancellationError), let known = try? await warehouse.status() else { return }
-        let message = describe(error)
-        for row in known where row.instance == instance {
-            guard let table = tables.first(where: { tablePrefix + $0.rawValue == row.table }) else { continue }
-            var state = row.state
-            state.lastError = message
-            state.lastErrorAt = Timestamps.iso(now)
-            state.failures += 1
-            try? await warehouse.saveState(StateKey(instance: instance, siteId: row.siteId, table: table, tablePrefix: tablePrefix), state)
+        let (warehouse, now, every) = (self.warehouse, options.now(), options.every)
+        try? await writes.run {
+            await SyncFailure.record(message, key: key, fallback: fallback, warehouse: warehouse, now: now, every: every)
         }
     }
 
@@ -265,7 +243,6 @@ public final class SyncEngine: Sendable {
     func noteRefreshWindow(_ run: inout TableRun, first: LocalDay) {
         if run.staged, run.state.refreshFrom == nil { run.state.refreshFrom = first.description }
     }
-
 
     /// One commit: rows and the state that covers them, with the derived tables' rows of the same answers.
     func commit(_ run: inout TableRun, rows: [[Cell]], replace: ReplaceScope, derived: [([[Cell]], ReplaceScope)] = []) async throws {
@@ -283,12 +260,5 @@ public final class SyncEngine: Sendable {
         run.committed = run.state
         for i in run.derived.indices { run.derived[i].committed = run.derived[i].state }
         run.report.rows += rows.count
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let e = error as? MatomoError { return e.description }
-        if let e = error as? SyncError { return e.description }
-        if error is CancellationError { return "interrupted before the table finished; committed rows are kept and the next run resumes" }
-        return String(describing: error)
     }
 }

@@ -9,7 +9,7 @@ extension SyncEngine {
         let today = LocalDay.containing(options.now(), in: run.site.timeZone)
         progress.report(.tableStarted(run.spec.name, siteId: siteId, daysTotal: 1))
         try checkStop()
-        let body = try await client.call(run.spec.method, [("idSite", String(siteId))] + run.spec.parameters)
+        let body = try await client.call(run.spec.method, run.spec.listParameters(siteId: siteId))
         run.report.requests += 1
         let list = try ReportParsing.list(body, method: run.spec.method)
         let rows = list.map { run.shaper.shape($0, siteId: siteId, date: today.description, syncedAt: run.syncedAt) }

@@ -13,7 +13,7 @@ public enum DemoMarker {
         case foreign([String])
     }
 
-    public static func inspect(_ warehouse: any Warehouse) async throws -> Verdict {
+    public static func inspect(_ warehouse: any WarehouseReader) async throws -> Verdict {
         let names = try await warehouse.tableNames()
         if names.isEmpty { return .empty }
         return names.contains(table) ? .demo : .foreign(names)
@@ -36,11 +36,11 @@ public enum DemoMarker {
 
     /// Refuses a warehouse already looked at through a read-only connection, before any write
     /// connection touches it (SQLite's file then stays byte for byte the same).
-    public static func refuseForeign(_ readOnly: any Warehouse) async throws {
+    public static func refuseForeign(_ readOnly: any WarehouseReader) async throws {
         if case .foreign(let names) = try await inspect(readOnly) { throw refusal(readOnly, tables: names) }
     }
 
-    static func refusal(_ warehouse: any Warehouse, tables names: [String]) -> SyncError {
+    static func refusal(_ warehouse: any WarehouseReader, tables names: [String]) -> SyncError {
         let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", ..." : "")
         return SyncError.invalidInput("""
             the demo writes only into a new warehouse or one an earlier demo made, and \(warehouse.displayName) \

@@ -49,13 +49,26 @@ public struct QueryResult: Sendable {
     public var rows: [[Cell]]
 }
 
-/// A place rows are synced to. Every engine gives the same guarantees: a write and its state commit
-/// together or not at all; tables and columns are created as rows need them; identifiers are quoted
-/// and values bound as parameters, never spliced into SQL.
-public protocol Warehouse: Sendable {
+/// The read-only side of a warehouse: what `status`, `query`, the demo's look before it writes and
+/// a console need, and nothing that writes. `WarehouseURL.openReader` gives one opened read-only.
+public protocol WarehouseReader: Sendable {
     /// For messages; never shows a password.
     var displayName: String { get }
-    /// Creates the state table if needed.
+    /// Per table and site: rows, state. Empty for a warehouse nothing was synced into.
+    func status() async throws -> [TableStatus]
+    /// Every table a reader of the warehouse sees (on ClickHouse the views, not their storage), so a
+    /// command that must not write into someone's data can tell an empty warehouse from a used one.
+    func tableNames() async throws -> [String]
+    /// Runs one read-only statement.
+    func query(_ sql: String) async throws -> QueryResult
+    func close() async throws
+}
+
+/// A place rows are synced to: the reading side and the writing side of syncs. Every engine gives the
+/// same guarantees: a write and its state commit together or not at all; tables and columns are
+/// created as rows need them; identifiers are quoted and values bound as parameters, never spliced into SQL.
+public protocol Warehouse: WarehouseReader {
+    /// Creates the state table if needed, and brings an older one to the current schema.
     func prepare() async throws
     func loadState(_ key: StateKey) async throws -> TableState?
     /// Writes rows and the state covering them in one transaction.
@@ -69,15 +82,8 @@ public protocol Warehouse: Sendable {
     /// a full refresh becomes visible only once complete, and rows older than its window stay.
     func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
                  siteId: Int, replacingFrom firstDay: String?, stateKey: StateKey, state: TableState) async throws
-    func status() async throws -> [TableStatus]
-    /// Every table a reader of the warehouse sees (on ClickHouse the views, not their storage), so a
-    /// command that must not write into someone's data can tell an empty warehouse from a used one.
-    func tableNames() async throws -> [String]
     /// Creates an empty table with these columns unless it exists (a marker such as the demo's).
     func createTable(_ table: String, columns: [Column], key: [String]) async throws
-    /// Runs SQL read-only.
-    func query(_ sql: String) async throws -> QueryResult
-    func close() async throws
     /// Makes sure no other sync writes into this warehouse at the same time; throws a clear error
     /// when one does. Released by `unlockSync`, or by the process ending.
     func lockForSync() async throws

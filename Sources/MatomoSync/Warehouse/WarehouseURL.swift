@@ -10,6 +10,11 @@ public enum WarehouseURL {
     /// The environment variable that may hold the URL instead of `--warehouse`.
     public static let environmentVariable = "MATOMO_WAREHOUSE"
 
+    /// The read-only side alone: opened read-only, and typed so no write can be asked of it.
+    public static func openReader(_ url: String) throws -> any WarehouseReader {
+        try open(url, readOnly: true)
+    }
+
     public static func open(_ url: String, readOnly: Bool = false) throws -> any Warehouse {
         let trimmed = url.trimmingCharacters(in: .whitespaces)
         let scheme = (trimmed.split(separator: ":", maxSplits: 1).first.map(String.init) ?? trimmed).lowercased()

@@ -25,6 +25,19 @@ struct ConformanceEnv: Sendable {
                               empty: site("EMPTY"), mariadbSocket: socket.isEmpty ? nil : socket, statePath: state.isEmpty ? nil : state)
     }()
 
+    /// The real Matomo, or the case ends NOT RUN with a warning saying so: never a silent pass.
+    /// (scripts/conformance.sh provides one; `bash scripts/test.sh` runs it after the main suite.)
+    static func required(sourceLocation: SourceLocation = #_sourceLocation) throws -> ConformanceEnv {
+        if let current { return current }
+        try notRun(sourceLocation: sourceLocation)
+    }
+
+    static func notRun(sourceLocation: SourceLocation = #_sourceLocation) throws -> Never {
+        let why = Comment(rawValue: "NOT RUN: no real Matomo (MATOMO_CONFORMANCE_URL is not set); scripts/conformance.sh provides one")
+        Issue.record(why, severity: .warning, sourceLocation: sourceLocation)
+        try Test.cancel(why, sourceLocation: sourceLocation)
+    }
+
     var sites: [Int] { [west, east, empty] }
     var trafficSites: [Int] { [west, east] }
 

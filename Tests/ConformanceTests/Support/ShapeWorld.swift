@@ -73,6 +73,19 @@ struct ShapeWorld {
 
     func stop() async { await fake.stop() }
 
+    /// A world for the length of `body`, stopped however `body` ends.
+    static func with<T>(_ real: RealMatomo, _ body: (ShapeWorld) async throws -> T) async throws -> T {
+        let world = try await start(real)
+        do {
+            let value = try await body(world)
+            await world.stop()
+            return value
+        } catch {
+            await world.stop()
+            throw error
+        }
+    }
+
     /// Sends the same request to both servers.
     func both(_ query: [(String, String)], body: [(String, String)]) async throws -> (real: RawAnswer, fake: RawAnswer) {
         let real = try await post(self.real.url, query: query, body: body)

@@ -1,4 +1,5 @@
 import Foundation
+import MatomoFake
 import Testing
 
 /// Runs the real `matomo-sync` binary, as a user or a scheduler would.
@@ -72,6 +73,54 @@ struct CLIProcess {
     }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// What the child has written to stderr so far.
+    var stderrSoFar: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
+
+    /// Waits until the child's stderr holds `text`; false when the child ended first. The timeout is
+    /// generous on purpose: it only bounds a hung child, it never decides a result on a slow machine.
+    func waitForStderr(_ text: String, timeout: Duration = .seconds(300)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if stderrSoFar.contains(text) { return true }
+            guard process.isRunning else { return stderrSoFar.contains(text) }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+
+    /// Waits for the child's first progress line (`matomo-sync sync: ...`, `matomo-sync run: ...`): it
+    /// has its signal handlers, its config and its warehouse, and starts work.
+    func waitUntilStarted() async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(300)
+        while ContinuousClock.now < deadline {
+            let text = stderrSoFar
+            if text.contains("matomo-sync sync: ") || text.contains("matomo-sync run: ") { return true }
+            guard process.isRunning else { return false }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+
+    /// Sends `sig` while `fake` holds its answers, and releases them once the child says it will stop
+    /// after the batch in hand: the child cannot finish its work between the decision and the signal.
+    func interrupt(_ sig: Int32, holding fake: FakeMatomo) async throws {
+        fake.holdAnswers()
+        signal(sig)
+        _ = try await waitForStderr("finishing the batch in hand")
+        fake.releaseAnswers()
+    }
+
+    /// Waits until `fake` has received `count` requests in all; false when the child ended first.
+    func waitForRequests(_ count: Int, on fake: FakeMatomo) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(300)
+        while ContinuousClock.now < deadline {
+            if fake.requestCount >= count { return true }
+            guard process.isRunning else { return fake.requestCount >= count }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return false
+    }
 
     func wait() async throws -> Result {
         while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }

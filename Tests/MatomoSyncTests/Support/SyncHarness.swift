@@ -24,8 +24,24 @@ enum WarehouseKind: String, CaseIterable, Sendable, CustomTestStringConvertible 
     /// What scripts/services.sh exports for this kind: a server URL, or why there is none.
     static let environment = ProcessInfo.processInfo.environment
 
-    /// The server's URL, or an error saying why there is none: the tests fail rather than skip.
+    /// Set by scripts/test.sh (and so CI): a server-backed case whose server is missing fails.
+    static var serversRequired: Bool { environment["MATOMO_SYNC_REQUIRE_SERVERS"] == "1" }
+
+    /// The server's URL. Without one the case says plainly which server is missing and why: under
+    /// scripts/test.sh (MATOMO_SYNC_REQUIRE_SERVERS=1) as a failure, elsewhere (a targeted
+    /// `swift test` without servers) as a cancelled case, never as a silent pass.
     func serverURL() throws -> String? {
+        do {
+            return try requiredServerURL()
+        } catch let missing as HarnessError where !Self.serversRequired {
+            // A warning in the run's output, then the case ends without running: not a pass.
+            let why = "NOT RUN: \(missing.description) (a failure under scripts/test.sh, which sets MATOMO_SYNC_REQUIRE_SERVERS=1)"
+            Issue.record(Comment(rawValue: why), severity: .warning)
+            try Test.cancel(Comment(rawValue: why))
+        }
+    }
+
+    private func requiredServerURL() throws -> String? {
         let name: String
         switch self {
         case .sqlite: return nil
@@ -90,9 +106,29 @@ final class SyncHarness: Sendable {
         return SyncHarness(clock: clock, fake: fake, url: url, folder: folder, kind: kind, serverURL: serverURL)
     }
 
+    /// Stops the fake and removes every warehouse this harness made: its folder, its PostgreSQL
+    /// schemas or its ClickHouse databases (all named after `unique`).
     func stop() async {
         await fake.stop()
         try? FileManager.default.removeItem(at: folder)
+        guard let serverURL, let server = try? ServerURL(parsing: serverURL) else { return }
+        let prefix = unique + "_"
+        switch kind {
+        case .sqlite:
+            return
+        case .postgres:
+            guard let w = try? PostgresWarehouse(url: server) else { return }
+            let names = (try? await w.query("SELECT nspname::TEXT FROM pg_namespace WHERE left(nspname, \(prefix.count)) = '\(prefix)'"))?.rows ?? []
+            for case .text(let name)? in names.map(\.first) { _ = try? await w.execute("DROP SCHEMA IF EXISTS \"\(name)\" CASCADE") }
+            try? await w.close()
+        case .clickhouse, .clickhouseRecent:
+            let http = ClickHouseHTTP(url: server, displayName: server.redacted)
+            let list = (try? await http.run("SELECT name FROM system.databases WHERE startsWith(name, '\(prefix)') FORMAT TSV", inDatabase: false)) ?? ""
+            for name in list.split(separator: "\n") where name.hasPrefix(prefix) {
+                _ = try? await http.run("DROP DATABASE IF EXISTS `\(name)`", inDatabase: false)
+            }
+            await http.shutdown()
+        }
     }
 
     func warehousePath(_ name: String = "w") -> String { folder.appendingPathComponent(name + ".sqlite").path }
@@ -243,6 +279,29 @@ final class SyncHarness: Sendable {
     func expectedVisitIDs(siteId: Int = 1, since: Date) -> Set<Int> {
         let cutoff = Int(clock.now.timeIntervalSince1970) - 3600
         return Set(fake.visits(siteId: siteId).filter { $0.lastActionTimestamp <= cutoff && $0.lastActionTimestamp >= Int(since.timeIntervalSince1970) }.map(\.idVisit))
+    }
+}
+
+/// A fake Matomo and a fresh warehouse for the length of `body`: both are stopped when it ends,
+/// however it ends (an expectation, a thrown error), before the test returns.
+func withHarness<T>(_ kind: WarehouseKind = .sqlite, sites: [FakeSite]? = nil, numbersAsStrings: Bool = false,
+                    disabledMethods: Set<String> = [], now: Date = SyncHarness.defaultNow,
+                    configure: (inout FakeMatomoConfiguration) -> Void = { _ in },
+                    _ body: (SyncHarness) async throws -> T) async throws -> T {
+    let h = try await SyncHarness.start(kind, sites: sites, numbersAsStrings: numbersAsStrings, disabledMethods: disabledMethods,
+                                        now: now, configure: configure)
+    return try await withStopping(h.stop) { try await body(h) }
+}
+
+/// Runs `body`, then `stop`, whether `body` returned or threw.
+func withStopping<T>(_ stop: () async -> Void, _ body: () async throws -> T) async throws -> T {
+    do {
+        let value = try await body()
+        await stop()
+        return value
+    } catch {
+        await stop()
+        throw error
     }
 }
 

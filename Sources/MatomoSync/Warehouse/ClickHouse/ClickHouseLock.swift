@@ -13,10 +13,7 @@ extension ClickHouseWarehouse {
     static let beatEvery: Duration = .seconds(30)
 
     public func lockForSync() async throws {
-        if lockHolders > 0 {
-            lockHolders += 1
-            return
-        }
+        guard lockHolders.enter() else { return }
         let me = ProcessIdentity.current.text
         let ticket = Self.ticketPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         try await http.run("CREATE TABLE \(chName(ticket)) ENGINE = Log AS SELECT \(chString(me)) AS owner, now() AS beat")
@@ -36,7 +33,7 @@ extension ClickHouseWarehouse {
             throw error
         }
         lockTicket = ticket
-        lockHolders = 1
+        lockHolders.taken()
         lockLost = false
         heartbeat = Task { [weak self] in
             while !Task.isCancelled {
@@ -48,9 +45,7 @@ extension ClickHouseWarehouse {
     }
 
     public func unlockSync() async {
-        guard lockHolders > 0 else { return }
-        lockHolders -= 1
-        guard lockHolders == 0 else { return }
+        guard lockHolders.leave() else { return }
         heartbeat?.cancel()
         heartbeat = nil
         if let ticket = lockTicket { await dropTicket(ticket) }

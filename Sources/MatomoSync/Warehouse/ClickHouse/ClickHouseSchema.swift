@@ -94,15 +94,9 @@ extension ClickHouseWarehouse {
 
     /// Widens the columns some value of the batch does not fit ("n/a" in an Int64 column makes it String).
     func widenForValues(_ table: String, _ columns: [Column], _ rows: [[Cell]], info: inout TableInfo) async throws {
-        for (i, column) in columns.enumerated() {
-            guard let sqlType = info.types[column.name] else { continue }
-            let current = ClickHouseTypes.columnType(sqlType)
-            var needed = current
-            for row in rows where i < row.count {
-                needed = ClickHouseTypes.widened(needed, toHold: row[i])
-                if needed == .text { break }
-            }
-            if needed != current { try await widen(table, column.name, to: needed, info: &info) }
+        let types = info.types
+        for (name, type) in SchemaEvolver.widenings(columns, rows, current: { types[$0].map(ClickHouseTypes.columnType) }) {
+            try await widen(table, name, to: type, info: &info)
         }
     }
 

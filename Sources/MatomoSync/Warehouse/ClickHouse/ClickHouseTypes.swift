@@ -34,17 +34,6 @@ enum ClickHouseTypes {
         return t
     }
 
-    /// The type a column must have to hold the cell (see `PostgresTypes.widened`).
-    static func widened(_ type: ColumnType, toHold cell: Cell) -> ColumnType {
-        switch (type, cell) {
-        case (_, .null), (.text, _), (.json, _): return type
-        case (.integer, .int), (.real, .int), (.real, .real): return type
-        case (.integer, .real): return .real
-        case (.date, .text(let s)) where ServerTypes.isDate(s): return .date
-        default: return .text
-        }
-    }
-
     /// Appends one value of a JSONEachRow line, as the column's type reads it (18.16 wants strings
     /// quoted for String columns, numbers for numeric ones).
     static func appendJSONValue(_ cell: Cell, as type: ColumnType, nullable: Bool, to out: inout [UInt8]) {

@@ -23,7 +23,7 @@ public actor ClickHouseWarehouse: Warehouse {
     var views: Set<String> = []
     private var lastVersion: UInt64 = 0
     /// The sync lock (ClickHouseLock.swift): holders in this process, our ticket, its heartbeat.
-    var lockHolders = 0
+    var lockHolders = LockHolders()
     var lockTicket: String?
     var heartbeat: Task<Void, Never>?
     var lockLost = false
@@ -41,30 +41,20 @@ public actor ClickHouseWarehouse: Warehouse {
 
     static func storage(_ table: String) -> String { "_raw_" + table }
 
-    /// State rows have their own columns; stored like any other table, keyed by instance, site and table.
-    static let stateColumns: [Column] = [
-        Column("instance_url", .text), Column("site_id", .integer), Column("table_name", .text),
-        Column("cursor", .text), Column("phase", .text), Column("last_success_at", .text),
-        Column("last_error", .text), Column("last_error_at", .text), Column("updated_at", .text),
-        Column("next_run_at", .text), Column("failures", .integer), Column("refresh_from", .text),
-    ]
-    static let stateKey = ["instance_url", "site_id", "table_name"]
-
     // MARK: Warehouse
 
     public func prepare() async throws {
         try await http.run("CREATE DATABASE IF NOT EXISTS \(chName(http.database))", inDatabase: false)
-        _ = try await ensureTable(stateTableName, columns: Self.stateColumns, mergeKey: Self.stateKey)
+        _ = try await ensureTable(stateTableName, columns: StateTable.columns, mergeKey: StateTable.key)
     }
 
     public func loadState(_ key: StateKey) async throws -> TableState? {
         guard try await exists(Self.storage(stateTableName)) else { return nil }
         let result = try await select("""
-            SELECT cursor, phase, last_success_at, last_error, last_error_at, next_run_at, failures, refresh_from
-            FROM \(chName(Self.storage(stateTableName))) FINAL
+            SELECT \(StateTable.selectList(chName)) FROM \(chName(Self.storage(stateTableName))) FINAL
             WHERE instance_url = \(chString(key.instance)) AND site_id = \(key.siteId) AND table_name = \(chString(key.physicalTable))
             """)
-        return result.rows.first.map { ServerTypes.state(from: $0) }
+        return result.rows.first.map { StateTable.state(cells: $0) }
     }
 
     public func commit(_ w: TableWrite) async throws {
@@ -96,14 +86,9 @@ public actor ClickHouseWarehouse: Warehouse {
 
     public func saveState(_ key: StateKey, _ s: TableState) async throws {
         try checkLockHeld()
-        let info = try await ensureTable(stateTableName, columns: Self.stateColumns, mergeKey: Self.stateKey)
-        let row: [Cell] = [
-            .text(key.instance), .int(Int64(key.siteId)), .text(key.physicalTable),
-            s.cursor.map(Cell.text) ?? .null, .text(s.phase.rawValue), s.lastSuccessAt.map(Cell.text) ?? .null,
-            s.lastError.map(Cell.text) ?? .null, s.lastErrorAt.map(Cell.text) ?? .null, .text(Timestamps.now()),
-            s.nextRunAt.map(Cell.text) ?? .null, .int(Int64(s.failures)), s.refreshFrom.map(Cell.text) ?? .null,
-        ]
-        try await insert(Self.storage(stateTableName), columns: Self.stateColumns.map(\.name), rows: [row], info: info, version: nextVersion())
+        let info = try await ensureTable(stateTableName, columns: StateTable.columns, mergeKey: StateTable.key)
+        let row = StateTable.row(key, s)
+        try await insert(Self.storage(stateTableName), columns: StateTable.columns.map(\.name), rows: [row], info: info, version: nextVersion())
     }
 
     public func dropTable(_ table: String) async throws {
@@ -163,22 +148,15 @@ public actor ClickHouseWarehouse: Warehouse {
     public func status() async throws -> [TableStatus] {
         guard try await exists(Self.storage(stateTableName)) else { return [] }
         let result = try await select("""
-            SELECT cursor, phase, last_success_at, last_error, last_error_at, instance_url, site_id, table_name,
-                next_run_at, failures, refresh_from
-            FROM \(chName(Self.storage(stateTableName))) FINAL ORDER BY instance_url, site_id, table_name
+            SELECT \(StateTable.selectList(chName)) FROM \(chName(Self.storage(stateTableName))) FINAL
+            ORDER BY instance_url, site_id, table_name
             """)
-        var out: [TableStatus] = []
-        for cells in result.rows {
-            guard case .text(let instance) = cells[5], case .int(let site) = cells[6], case .text(let table) = cells[7] else { continue }
-            var count = 0
-            if try await exists(Self.storage(table)) {
-                let n = try await select("SELECT count() FROM \(chName(Self.storage(table))) FINAL WHERE `_site_id` = \(site)")
-                if case .int(let v)? = n.rows.first?.first { count = Int(v) }
-            }
-            out.append(TableStatus(instance: instance, siteId: Int(site), table: table, rows: count,
-                                   state: ServerTypes.state(from: cells, scheduleAt: 8)))
+        return try await StateTable.statuses(cells: result.rows) { table, site in
+            guard try await exists(Self.storage(table)) else { return 0 }
+            let n = try await select("SELECT count() FROM \(chName(Self.storage(table))) FINAL WHERE `_site_id` = \(site)")
+            if case .int(let v)? = n.rows.first?.first { return Int(v) }
+            return 0
         }
-        return out
     }
 
     public func query(_ sql: String) async throws -> QueryResult {

@@ -57,17 +57,9 @@ extension PostgresWarehouse {
 
     /// Widens the columns some value of the batch does not fit (text in a BIGINT column becomes TEXT).
     func widenForValues(_ table: String, _ columns: [Column], _ rows: [[Cell]], types: inout [String: ColumnType]) async throws {
-        for (i, column) in columns.enumerated() {
-            guard let current = types[column.name] else { continue }
-            var needed = current
-            for row in rows where i < row.count {
-                needed = PostgresTypes.widened(needed, toHold: row[i])
-                if needed == .text { break }
-            }
-            if needed != current {
-                try await widen(table, column.name, to: needed)
-                types[column.name] = needed
-            }
+        for (name, type) in SchemaEvolver.widenings(columns, rows, current: { [types] in types[$0] }) {
+            try await widen(table, name, to: type)
+            types[name] = type
         }
     }
 

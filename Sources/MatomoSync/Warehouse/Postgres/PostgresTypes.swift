@@ -25,19 +25,6 @@ enum PostgresTypes {
         }
     }
 
-    /// The type a column must have to hold `cell` without loss: Matomo sends "n/a" where a number
-    /// was expected, so a BIGINT column becomes TEXT rather than failing the sync.
-    static func widened(_ type: ColumnType, toHold cell: Cell) -> ColumnType {
-        switch (type, cell) {
-        case (_, .null), (.text, _): return type
-        case (.integer, .int), (.real, .int), (.real, .real): return type
-        case (.integer, .real): return .real
-        case (.json, _): return .json  // invalid JSON is stored as a JSON string instead
-        case (.date, .text(let s)) where ServerTypes.isDate(s): return .date
-        default: return .text
-        }
-    }
-
     /// Whether JSONB accepts the text (see `JSONBCheck`).
     static func jsonbAccepts(_ s: String) -> Bool {
         var s = s

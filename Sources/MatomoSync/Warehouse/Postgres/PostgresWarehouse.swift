@@ -17,7 +17,7 @@ public actor PostgresWarehouse: Warehouse {
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
     /// Holders of the sync lock in this process (the scheduler runs tables at once through one warehouse).
-    private var lockHolders = 0
+    private var lockHolders = LockHolders()
     let logger: Logger = {
         var l = Logger(label: "matomo-sync.postgres")
         l.logLevel = .critical
@@ -41,30 +41,17 @@ public actor PostgresWarehouse: Warehouse {
 
     // MARK: Warehouse
 
+    /// The state table at its last schema version (StateTable.versions): made at the first, then each
+    /// later version's columns added where missing, so a state table of an older matomo-sync catches up.
     public func prepare() async throws {
         _ = try await serialized {
             try await self.transaction {
-                try await self.execute("""
-                    CREATE TABLE IF NOT EXISTS \(q(stateTableName)) (
-                        instance_url TEXT NOT NULL,
-                        site_id BIGINT NOT NULL,
-                        table_name TEXT NOT NULL,
-                        cursor TEXT,
-                        phase TEXT NOT NULL DEFAULT 'incremental',
-                        last_success_at TEXT,
-                        last_error TEXT,
-                        last_error_at TEXT,
-                        next_run_at TEXT,
-                        failures BIGINT NOT NULL DEFAULT 0,
-                        refresh_from TEXT,
-                        updated_at TEXT NOT NULL,
-                        PRIMARY KEY (instance_url, site_id, table_name)
-                    )
-                    """)
-                // State tables made before scheduling existed lack these columns.
-                try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS next_run_at TEXT")
-                try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS failures BIGINT NOT NULL DEFAULT 0")
-                try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS refresh_from TEXT")
+                try await self.execute(StateTable.createSQL(quote: q, type: PostgresTypes.sqlType))
+                for version in StateTable.versions.dropFirst() {
+                    for c in version.columns {
+                        try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS \(StateTable.definition(c, quote: q, type: PostgresTypes.sqlType))")
+                    }
+                }
             }
         }
     }
@@ -78,10 +65,10 @@ public actor PostgresWarehouse: Warehouse {
                 binds.append(Int64(key.siteId))
                 binds.append(key.physicalTable)
                 let rows = try await self.execute("""
-                    SELECT cursor, phase, last_success_at, last_error, last_error_at, next_run_at, failures, refresh_from FROM \(q(stateTableName))
+                    SELECT \(StateTable.selectList(q)) FROM \(q(stateTableName))
                     WHERE instance_url = $1 AND site_id = $2 AND table_name = $3
                     """, binds)
-                return rows.first.map { ServerTypes.state(from: $0.map(PostgresTypes.cell)) }
+                return rows.first.map { StateTable.state(cells: $0.map(PostgresTypes.cell)) }
             }
         }
     }
@@ -183,25 +170,16 @@ public actor PostgresWarehouse: Warehouse {
             try await self.guarded {
                 guard try await self.tableExists(stateTableName) else { return [] }
                 let rows = try await self.execute("""
-                    SELECT cursor, phase, last_success_at, last_error, last_error_at, instance_url, site_id, table_name,
-                        next_run_at, failures, refresh_from
-                    FROM \(q(stateTableName)) ORDER BY instance_url, site_id, table_name
+                    SELECT \(StateTable.selectList(q)) FROM \(q(stateTableName)) ORDER BY instance_url, site_id, table_name
                     """)
-                var out: [TableStatus] = []
-                for row in rows {
-                    let cells = row.map(PostgresTypes.cell)
-                    guard case .text(let instance) = cells[5], case .int(let site) = cells[6], case .text(let table) = cells[7] else { continue }
-                    var count = 0
-                    if try await self.tableExists(table) {
-                        var binds = PostgresBindings()
-                        binds.append(site)
-                        let counted = try await self.execute("SELECT COUNT(*) FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
-                        if case .int(let n)? = counted.first.map({ PostgresTypes.cell($0.first!) }) { count = Int(n) }
-                    }
-                    out.append(TableStatus(instance: instance, siteId: Int(site), table: table, rows: count,
-                                           state: ServerTypes.state(from: cells, scheduleAt: 8)))
+                return try await StateTable.statuses(cells: rows.map { $0.map(PostgresTypes.cell) }) { table, site in
+                    guard try await self.tableExists(table) else { return 0 }
+                    var binds = PostgresBindings()
+                    binds.append(Int64(site))
+                    let counted = try await self.execute("SELECT COUNT(*) FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
+                    if case .int(let n)? = counted.first.map({ PostgresTypes.cell($0.first!) }) { return Int(n) }
+                    return 0
                 }
-                return out
             }
         }
     }
@@ -249,16 +227,13 @@ public actor PostgresWarehouse: Warehouse {
     public func close() async throws {
         try? await connection?.close()
         connection = nil
-        lockHolders = 0
+        lockHolders.reset()
     }
 
     /// A session advisory lock keyed by the schema: a second sync into the same schema is refused; the
     /// server drops the lock when the session ends, even if the holder was killed.
     public func lockForSync() async throws {
-        if lockHolders > 0 {
-            lockHolders += 1
-            return
-        }
+        guard lockHolders.enter() else { return }
         let taken = try await serialized {
             try await self.guarded {
                 var binds = PostgresBindings()
@@ -270,13 +245,11 @@ public actor PostgresWarehouse: Warehouse {
         guard taken else {
             throw SyncError.warehouse("another matomo-sync is already syncing into \(displayName); wait for it to finish, or stop it, then run again")
         }
-        lockHolders = 1
+        lockHolders.taken()
     }
 
     public func unlockSync() async {
-        guard lockHolders > 0 else { return }
-        lockHolders -= 1
-        guard lockHolders == 0 else { return }
+        guard lockHolders.leave() else { return }
         _ = try? await serialized {
             try await self.guarded {
                 var binds = PostgresBindings()
@@ -406,29 +379,23 @@ public actor PostgresWarehouse: Warehouse {
         return String(describing: error)
     }
 
+    /// One bound upsert of the state row, its columns and key from StateTable.
     private func saveState(_ key: StateKey, _ s: TableState, inTransaction: Bool) async throws {
         var binds = PostgresBindings()
-        binds.append(key.instance)
-        binds.append(Int64(key.siteId))
-        binds.append(key.physicalTable)
-        binds.append(s.cursor)
-        binds.append(s.phase.rawValue)
-        binds.append(s.lastSuccessAt)
-        binds.append(s.lastError)
-        binds.append(s.lastErrorAt)
-        binds.append(s.nextRunAt)
-        binds.append(Int64(s.failures))
-        binds.append(s.refreshFrom)
-        binds.append(Timestamps.now())
+        for cell in StateTable.row(key, s) {
+            switch cell {
+            case .int(let n): binds.append(n)
+            case .text(let t): binds.append(t)
+            case .real(let d): binds.append(d)
+            case .null: binds.append(String?.none)
+            }
+        }
+        let keys = Set(StateTable.key)
+        let updates = StateTable.names.filter { !keys.contains($0) }.map { "\(q($0)) = EXCLUDED.\(q($0))" }
         try await execute("""
-            INSERT INTO \(q(stateTableName)) (instance_url, site_id, table_name, cursor, phase, last_success_at, last_error,
-                last_error_at, next_run_at, failures, refresh_from, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-            ON CONFLICT (instance_url, site_id, table_name) DO UPDATE SET
-                cursor = EXCLUDED.cursor, phase = EXCLUDED.phase, last_success_at = EXCLUDED.last_success_at,
-                last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at,
-                next_run_at = EXCLUDED.next_run_at, failures = EXCLUDED.failures, refresh_from = EXCLUDED.refresh_from,
-                updated_at = EXCLUDED.updated_at
+            INSERT INTO \(q(stateTableName)) (\(StateTable.selectList(q)))
+            VALUES (\((1...StateTable.names.count).map { "$\($0)" }.joined(separator: ", ")))
+            ON CONFLICT (\(StateTable.key.map(q).joined(separator: ", "))) DO UPDATE SET \(updates.joined(separator: ", "))
             """, binds)
     }
 }

@@ -51,36 +51,40 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
+    /// The state table's schema versions (StateTable.versions) through GRDB's migrator, which keeps
+    /// in `grdb_migrations` which ones this file has. A file made before the migrator existed has the
+    /// table, and some or all of the columns: each version adds only what is missing.
+    static let stateMigrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        for (i, version) in StateTable.versions.enumerated() {
+            migrator.registerMigration("state \(i + 1): \(version.name)") { db in
+                if i == 0 {
+                    try db.execute(sql: StateTable.createSQL(quote: q, type: SQLiteWarehouse.sqlType))
+                    return
+                }
+                let have = Set(try db.columns(in: stateTableName).map(\.name))
+                for c in version.columns where !have.contains(c.column.name) {
+                    try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN \(StateTable.definition(c, quote: q, type: SQLiteWarehouse.sqlType))")
+                }
+            }
+        }
+        return migrator
+    }()
+
     public func prepare() async throws {
-        try await write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS \(q(stateTableName)) (
-                    instance_url TEXT NOT NULL,
-                    site_id INTEGER NOT NULL,
-                    table_name TEXT NOT NULL,
-                    cursor TEXT,
-                    phase TEXT NOT NULL DEFAULT 'incremental',
-                    last_success_at TEXT,
-                    last_error TEXT,
-                    last_error_at TEXT,
-                    next_run_at TEXT,
-                    failures INTEGER NOT NULL DEFAULT 0,
-                    refresh_from TEXT,
-                    updated_at TEXT NOT NULL,
-                    PRIMARY KEY (instance_url, site_id, table_name)
-                )
-                """)
-            // Warehouses made before scheduling (or window-only full refreshes) existed lack these columns.
-            let have = Set(try db.columns(in: stateTableName).map(\.name))
-            if !have.contains("next_run_at") {
-                try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN next_run_at TEXT")
+        do {
+            // Versions recorded for a state table that is gone (a rerun of the demo empties its
+            // warehouse) describe nothing: the migrator starts again from the first.
+            try await pool.write { db in
+                if try !db.tableExists(stateTableName), try db.tableExists("grdb_migrations") {
+                    try db.execute(sql: "DROP TABLE grdb_migrations")
+                }
             }
-            if !have.contains("failures") {
-                try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
-            }
-            if !have.contains("refresh_from") {
-                try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN refresh_from TEXT")
-            }
+            try Self.stateMigrator.migrate(pool)
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError.warehouse("\(path): \(Self.message(error))")
         }
     }
 
@@ -91,7 +95,7 @@ public final class SQLiteWarehouse: Warehouse {
                 SELECT * FROM \(q(stateTableName))
                 WHERE instance_url = ? AND site_id = ? AND table_name = ?
                 """, arguments: [key.instance, key.siteId, key.physicalTable])
-            return row.map(Self.state(from:))
+            return row.map { row in StateTable.state { row.hasColumn($0) ? Self.cell(from: row[$0] as DatabaseValue) : nil } }
         }
     }
 
@@ -160,7 +164,8 @@ public final class SQLiteWarehouse: Warehouse {
 
     public func tableNames() async throws -> [String] {
         try await read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            // grdb_migrations is the state table's bookkeeping, as sqlite_ tables are SQLite's.
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations' ORDER BY name")
         }
     }
 
@@ -182,7 +187,7 @@ public final class SQLiteWarehouse: Warehouse {
                     count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(q(table)) WHERE _site_id = ?", arguments: [site]) ?? 0
                 }
                 return TableStatus(instance: row["instance_url"], siteId: site, table: table, rows: count,
-                                   state: Self.state(from: row))
+                                   state: StateTable.state { row.hasColumn($0) ? Self.cell(from: row[$0] as DatabaseValue) : nil })
             }
         }
     }
@@ -214,7 +219,7 @@ public final class SQLiteWarehouse: Warehouse {
 
     public func close() async throws {
         let lock = syncLock.withLock { s in
-            defer { s = (nil, 0) }
+            defer { s = (nil, LockHolders()) }
             return s.lock
         }
         try pool.close()
@@ -235,25 +240,22 @@ public final class SQLiteWarehouse: Warehouse {
         try? queue.close()
     }
 
-    /// The file lock and how many holders in this process share it (the scheduler runs several
-    /// tables at once through one warehouse).
-    private let syncLock = Mutex<(lock: FileLock?, holders: Int)>((nil, 0))
+    /// The file lock, taken by the first of this process's holders and given back by the last.
+    private let syncLock = Mutex<(lock: FileLock?, holders: LockHolders)>((nil, LockHolders()))
 
     public func lockForSync() async throws {
         try syncLock.withLock { s in
-            if s.lock == nil { s.lock = try FileLock(path: path + ".lock", warehouse: displayName) }
-            s.holders += 1
+            guard s.holders.enter() else { return }
+            s.lock = try FileLock(path: path + ".lock", warehouse: displayName)
+            s.holders.taken()
         }
     }
 
     public func unlockSync() async {
         syncLock.withLock { s in
-            guard s.holders > 0 else { return }
-            s.holders -= 1
-            if s.holders == 0 {
-                s.lock?.release()
-                s.lock = nil
-            }
+            guard s.holders.leave() else { return }
+            s.lock?.release()
+            s.lock = nil
         }
     }
 
@@ -327,18 +329,9 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
+    /// A state row goes in as any row does: the bound upsert on the state table's key.
     private func saveState(_ db: Database, _ key: StateKey, _ s: TableState) throws {
-        try db.execute(sql: """
-            INSERT INTO \(q(stateTableName)) (instance_url, site_id, table_name, cursor, phase, last_success_at, last_error,
-                last_error_at, next_run_at, failures, refresh_from, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (instance_url, site_id, table_name) DO UPDATE SET
-                cursor = excluded.cursor, phase = excluded.phase, last_success_at = excluded.last_success_at,
-                last_error = excluded.last_error, last_error_at = excluded.last_error_at,
-                next_run_at = excluded.next_run_at, failures = excluded.failures, refresh_from = excluded.refresh_from,
-                updated_at = excluded.updated_at
-            """, arguments: [key.instance, key.siteId, key.physicalTable, s.cursor, s.phase.rawValue,
-                             s.lastSuccessAt, s.lastError, s.lastErrorAt, s.nextRunAt, s.failures, s.refreshFrom, Timestamps.now()])
+        try insert(db, stateTableName, RowBatch(columns: StateTable.columns, rows: [StateTable.row(key, s)]), mergeKey: StateTable.key)
     }
 
     // MARK: Helpers
@@ -373,12 +366,6 @@ public final class SQLiteWarehouse: Warehouse {
             return e.message ?? "\(e.resultCode)"
         }
         return String(describing: error)
-    }
-
-    static func state(from row: Row) -> TableState {
-        TableState(cursor: row["cursor"], phase: TableState.Phase(rawValue: row["phase"] ?? "") ?? .incremental,
-                   lastSuccessAt: row["last_success_at"], lastError: row["last_error"], lastErrorAt: row["last_error_at"],
-                   nextRunAt: row["next_run_at"], failures: row["failures"] ?? 0, refreshFrom: row["refresh_from"])
     }
 
     static func sqlType(_ type: ColumnType) -> String {
