@@ -21,6 +21,8 @@ enum DataFault: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// What a scenario leaves: the days it touched, the warehouse after the syncs.
     struct Setup {
         var days: [LocalDay]
+        /// The first day the syncs stored (a fresh full sync is compared from there).
+        var firstDay: LocalDay
         /// Ids of visits the sync missed (lateImport, pageOrderShift).
         var missedVisits: Set<Int>
     }
@@ -45,7 +47,7 @@ enum DataFault: String, CaseIterable, Sendable, CustomTestStringConvertible {
             }
             h.clock.advance(3600)
             try await sync(h, backfillDays: 30)
-            return Setup(days: days, missedVisits: missed)
+            return Setup(days: days, firstDay: today.adding(days: -30), missedVisits: missed)
         case .reArchived, .staleArchive:
             h.fake.generateTraffic(siteId: 1, days: 40, visitsPerDay: 8...14, seed: 7)
             let day = today.adding(days: -12)
@@ -59,7 +61,7 @@ enum DataFault: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 h.fake.rebuildArchive(siteId: 1, day: day.description)
             }
             try await sync(h, backfillDays: 30)
-            return Setup(days: [day], missedVisits: [])
+            return Setup(days: [day], firstDay: today.adding(days: -30), missedVisits: [])
         case .pageOrderShift:
             let day = today.adding(days: -3)
             // 40 visits, four to a second: each page boundary (10 a page) falls inside a tie.
@@ -74,7 +76,7 @@ enum DataFault: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 if case .int(let v) = row.first { return Int(v) }
                 return nil
             })
-            return Setup(days: [day], missedVisits: Set(1...40).subtracting(stored))
+            return Setup(days: [day], firstDay: today.adding(days: -7), missedVisits: Set(1...40).subtracting(stored))
         }
     }
 

@@ -91,7 +91,7 @@ extension SyncEngine {
         return numbers > 0
     }
 
-    private func fetch(_ spec: TableSpec, _ chunk: DayRange) async throws -> [(LocalDay, DayReport)] {
+    func fetch(_ spec: TableSpec, _ chunk: DayRange) async throws -> [(LocalDay, DayReport)] {
         let base: [(String, String)] = [("idSite", String(siteId)), ("period", "day"), ("format_metrics", "0")] + spec.parameters
         if spec.acceptsDateRange {
             let body = try await client.call(spec.method, base + [("date", "\(chunk.first),\(chunk.last)")])
