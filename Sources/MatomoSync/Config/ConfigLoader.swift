@@ -67,7 +67,7 @@ public enum ConfigLoader {
 
     private static func source(_ t: TOMLTable, at: String, path pathForMessages: String, environment: [String: String],
                                _ fail: (String, String) -> SyncError) throws -> SourceConfig {
-        try checkKeys(t, allowed: ["url", "sites", "token_file", "token_env", "table_prefix", "backfill_days", "every", "tables", "report"], at: at, fail)
+        try checkKeys(t, allowed: ["url", "sites", "token_file", "token_env", "table_prefix", "backfill_days", "every", "tables", "report", "verify"], at: at, fail)
         guard let url = t["url"]?.string else { throw fail("\(at).url", "missing; give the Matomo address") }
         do { _ = try InstanceURL(parsing: url) } catch { throw fail("\(at).url", "\(error)") }
 
@@ -189,8 +189,10 @@ public enum ConfigLoader {
                 tables[name] = plan
             }
         }
-        return SourceConfig(url: url, sites: sites, token: token, tokenValue: tokenValue, tablePrefix: prefix,
-                            backfillDays: backfill, every: every, tables: tables, reports: reports)
+        var config = SourceConfig(url: url, sites: sites, token: token, tokenValue: tokenValue, tablePrefix: prefix,
+                                  backfillDays: backfill, every: every, tables: tables, reports: reports)
+        config.verify = try verifyPlan(t["verify"], at: "\(at).verify", fail)
+        return config
     }
 
     private static func duration(_ value: TOMLValueConvertible?, default def: Int, key: String,

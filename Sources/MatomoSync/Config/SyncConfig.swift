@@ -33,6 +33,8 @@ public struct SourceConfig: Sendable {
     public var tables: [TableName: TablePlan]
     /// Reports declared as tables (`[[source.report]]`).
     public var reports: [ReportDeclaration] = []
+    /// A scheduled verify of the source's tables (`verify = { ... }`), run by `run`.
+    public var verify: VerifyPlan?
 
     /// The built-in tables and this source's reports.
     public var catalog: TableCatalog {

@@ -106,6 +106,7 @@ public final class ScheduledRunner: Sendable {
             do {
                 jobs = try await self.jobs()
                 try await runDue(jobs, all: false)
+                try await runDueVerifies(jobs)
             } catch let error as SyncError {
                 if case .interrupted = error { return }
                 throw error
@@ -117,6 +118,7 @@ public final class ScheduledRunner: Sendable {
             }
             var states: [(TableState?, Int)] = []
             for job in jobs { states.append((try await warehouse.loadState(key(job)), job.plan.every)) }
+            states += try await verifyStates(jobs)
             let wake = Schedule.earliest(states, now: now()) ?? now()
             try await sleep(until: wake, pollInterval: pollInterval)
         }
