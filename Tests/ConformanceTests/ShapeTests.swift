@@ -79,6 +79,12 @@ import Testing
             ("Live.getLastVisitsDetails", [("idSite", west), ("period", "day"), ("date", "yesterday"), ("filter_limit", "2"),
                                            ("minTimestamp", String(Int(Date().timeIntervalSince1970) - 2 * 86400))]),
             ("Live.getLastVisitsDetails", [("idSite", empty), ("period", "day"), ("date", "yesterday"), ("filter_limit", "5")]),
+            // `verify` reads a day's log: ids only (doNotFetchActions), from a second, by offset within one.
+            ("Live.getLastVisitsDetails", [("idSite", west), ("period", "day"), ("date", Self.pastDay(3)), ("filter_sort_order", "asc"),
+                                           ("filter_limit", "5"), ("minTimestamp", String(Int(Date().timeIntervalSince1970) - 5 * 86400)), ("doNotFetchActions", "1")]),
+            ("Live.getLastVisitsDetails", [("idSite", west), ("period", "day"), ("date", Self.pastDay(3)), ("filter_sort_order", "asc"),
+                                           ("filter_limit", "5"), ("minTimestamp", String(Int(Date().timeIntervalSince1970) - 5 * 86400)),
+                                           ("filter_offset", "5"), ("doNotFetchActions", "1")]),
         ]
         var differences: [String] = []
         for (method, params) in cases {
@@ -127,6 +133,15 @@ import Testing
             if a.text != b.text { differences.append("\(name): body\n    real: \(a.text.prefix(300))\n    fake: \(b.text.prefix(300))") }
         }
         #expect(differences.isEmpty, "\(differences.count) differences:\n\(differences.joined(separator: "\n"))")
+    }
+
+    /// The UTC date `days` days ago, `YYYY-MM-DD`: a past day for every site's timezone.
+    static func pastDay(_ days: Int) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd"
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.locale = Locale(identifier: "en_US_POSIX")
+        return f.string(from: Date().addingTimeInterval(TimeInterval(-days * 86400)))
     }
 
     private func compare(_ name: String, real: RawAnswer, fake: RawAnswer) -> [String] {

@@ -50,6 +50,9 @@ public final class Verifier: Sendable {
         let created: LocalDay?
         let cutoff: Int64
         let syncedAt: String
+        /// The first day any of the site's tables holds: where its syncs began. A table holding nothing
+        /// before (an events table of a site without events until a late import) is checked from there.
+        let firstStored: LocalDay?
     }
 
     public func run() async throws -> VerifyReport {
@@ -63,7 +66,7 @@ public final class Verifier: Sendable {
                           lastComplete: VerifyPlanner.lastCompleteDay(now: now, zone: zone),
                           created: site.createdAt.map { LocalDay.containing($0, in: zone) },
                           cutoff: VisitPlanner.cutoff(now: Int64(now.timeIntervalSince1970.rounded(.down))),
-                          syncedAt: Timestamps.iso(now))
+                          syncedAt: Timestamps.iso(now), firstStored: try await firstStoredDay())
         if options.repair {
             try await warehouse.prepare()
             try await warehouse.lockForSync()
@@ -79,6 +82,17 @@ public final class Verifier: Sendable {
         }
         report.requests = client.requestTotal - before
         return report
+    }
+
+    private func firstStoredDay() async throws -> LocalDay? {
+        let names = Set(try await warehouse.tableNames())
+        var first: LocalDay?
+        for spec in options.catalog.specs where Self.checks(spec) {
+            let physical = engine.stateKey(spec.name).physicalTable
+            guard names.contains(physical), let day = try await stored.firstDay(physical, siteId: siteId) else { continue }
+            first = min(first ?? day, day)
+        }
+        return first
     }
 
     // MARK: One table
@@ -103,7 +117,7 @@ public final class Verifier: Sendable {
         let lastSynced = spec.kind.isDaily ? VerifyPlanner.lastSyncedReportDay(cursor: state.cursor)
             : VerifyPlanner.lastSyncedVisitDay(cursor: state.cursor, zone: ctx.zone)
         guard let window = VerifyPlanner.window(today: ctx.today, lastComplete: ctx.lastComplete, days: options.days, since: options.since,
-                                                siteCreated: ctx.created, firstStored: try await stored.firstDay(key.physicalTable, siteId: siteId),
+                                                siteCreated: ctx.created, firstStored: ctx.firstStored,
                                                 lastSynced: lastSynced) else {
             verdict.note = "no complete day synced in the period: nothing to check"
             return VerifyReport(tables: [verdict])
@@ -229,7 +243,7 @@ public final class Verifier: Sendable {
         let meta = Set(TableSpec.metaColumns.map(\.name))
         let keyColumns = spec.kind == .dailyRows ? spec.mergeKey.filter { !meta.contains($0) } : []
         let metrics = shaper.columns.filter { ($0.type == .integer || $0.type == .real) && columns.contains($0.name)
-            && !meta.contains($0.name) && !keyColumns.contains($0.name) }.map(\.name)
+            && !meta.contains($0.name) && !keyColumns.contains($0.name) && !Self.notAMetric($0.name) }.map(\.name)
         let batch = shaper.batch([])
         let keyIndex = keyColumns.map { batch.index(of: $0) }
         let metricIndex = metrics.map { batch.index(of: $0) }
@@ -259,6 +273,12 @@ public final class Verifier: Sendable {
             logger.info("verify: \(spec.name) re-pulled for \(days.count) days (site \(siteId))")
         }
         return out
+    }
+
+    /// Numbers that are not measurements: ids of Matomo's archive tables (`idsubdatatable`, renumbered
+    /// whenever a day is archived again) and icon sizes.
+    static func notAMetric(_ column: String) -> Bool {
+        column.hasPrefix("id") || column.hasPrefix("logo_")
     }
 
     /// A day's answer as the rows a sync stores for it (the same rules as the sync's: padding rows left
