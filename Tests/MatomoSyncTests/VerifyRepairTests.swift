@@ -146,6 +146,40 @@ extension SyncHarness {
         #expect(report.requests == total)
     }
 
+    /// Reports declared in a config are verified and repaired like the built-in ones, asked as their
+    /// sync learned to ask them (one date per request for Referrers.getAll).
+    @Test func declaredReportsAreVerifiedToo() async throws {
+        let h = try await SyncHarness.start()
+        defer { Task { await h.stop() } }
+        h.fake.generateTraffic(siteId: 1, days: 30, visitsPerDay: 10...20, seed: 21)
+        let newsletter = ReportDeclaration(name: TableName("newsletter_goal"), method: "Goals.get", params: [("idGoal", "1")],
+                                           key: [], origin: "t.toml: source[0].report[0]")
+        let channels = ReportDeclaration(name: TableName("channels"), method: "Referrers.getAll",
+                                         key: ["referer_type", "label"], origin: "t.toml: source[0].report[1]")
+        let catalog = try TableCatalog.builtIn.adding([newsletter.spec, channels.spec])
+        var sync = h.options([.visitsSummary, newsletter.name, channels.name], backfillDays: 20)
+        sync.catalog = catalog
+        sync.reportDeclarations = [newsletter.name: newsletter, channels.name: channels]
+        let (synced, _) = try await h.sync(sync)
+        #expect(synced.succeeded, "\(synced.tables.compactMap(\.error))")
+        let day = h.fake.localDate(siteId: 1, daysAgo: 12)
+        h.fake.importLateVisits(siteId: 1, day: day, count: 6, seed: 77)
+        var options = h.verifyOptions(days: 30, tables: [channels.name, .visitsSummary])
+        options.catalog = catalog
+        let (found, requests) = try await h.verify(options)
+        #expect(Self.days(found, channels.name) == [LocalDay(day)!])
+        #expect(Self.days(found, .visitsSummary) == [LocalDay(day)!])
+        // Referrers.getAll is never asked several dates: through the bulk API, as its sync does.
+        #expect((requests["Referrers.getAll"] ?? 0) == 0 && (requests["API.getBulkRequest"] ?? 0) >= 1)
+        options.repair = true
+        #expect(try await h.verify(options).0.clean)
+        options.repair = false
+        options.tables = nil
+        let (again, _) = try await h.verify(options)
+        #expect(again.clean, "\(again.differences)")
+        #expect(again.tables.contains { $0.table == newsletter.name && $0.daysChecked > 0 })
+    }
+
     /// A visit Matomo no longer has is reported, never deleted.
     @Test func aVisitMatomoNoLongerHasIsReportedNotDeleted() async throws {
         let h = try await SyncHarness.start()

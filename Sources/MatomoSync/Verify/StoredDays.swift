@@ -37,6 +37,22 @@ struct StoredDays: Sendable {
         return Set(r.rows.compactMap { $0.first.flatMap(VerifyRules.number).map { Int64($0) } })
     }
 
+    /// Per day, how many visits a derived table has rows for, and how many of them have rows not
+    /// numbered 0..n-1: aggregated by the warehouse, one row a day.
+    func derivedCounts(_ table: String, siteId: Int, days: DayRange) async throws -> [LocalDay: (visits: Int, broken: Int)] {
+        let r = try await warehouse.query("""
+            SELECT _date, COUNT(*), SUM(CASE WHEN n = m + 1 THEN 0 ELSE 1 END) FROM (
+                SELECT _date, id_visit, COUNT(*) AS n, MAX(position) AS m FROM \(q(table)) WHERE \(within(siteId, days)) GROUP BY _date, id_visit
+            ) AS per_visit GROUP BY _date
+            """)
+        var out: [LocalDay: (visits: Int, broken: Int)] = [:]
+        for row in r.rows {
+            guard row.count == 3, let day = Self.day(row[0]) else { continue }
+            out[day] = (Int(VerifyRules.number(row[1]) ?? 0), Int(VerifyRules.number(row[2]) ?? 0))
+        }
+        return out
+    }
+
     /// A derived table's visits per day, and the visits whose positions are not 0..n-1.
     func derivedVisits(_ table: String, siteId: Int, days: DayRange) async throws -> [LocalDay: (ids: Set<Int64>, broken: Set<Int64>)] {
         let r = try await warehouse.query("""

@@ -167,11 +167,13 @@ public final class Verifier: Sendable {
         let physical = engine.stateKey(spec.name).physicalTable
         let sourcePhysical = engine.stateKey(source).physicalTable
         let sourceCounts = try await stored.counts(sourcePhysical, siteId: siteId, days: window)
-        let derived = try await stored.derivedVisits(physical, siteId: siteId, days: window)
+        let counts = try await stored.derivedCounts(physical, siteId: siteId, days: window)
         var out: [DayDifference] = []
         for day in window.days {
-            let d = derived[day] ?? ([], [])
-            guard d.ids.count != (sourceCounts[day] ?? 0) || !d.broken.isEmpty else { continue }
+            let c = counts[day] ?? (0, 0)
+            guard c.visits != (sourceCounts[day] ?? 0) || c.broken > 0 else { continue }
+            // Only a day whose counts differ is read visit by visit.
+            let d = try await stored.derivedVisits(physical, siteId: siteId, days: DayRange(day, day))[day] ?? ([], [])
             let ids = try await stored.ids(sourcePhysical, column: "id_visit", siteId: siteId, day: day)
             guard var diff = VerifyRules.derivedDay(table: spec.name, siteId: siteId, day: day, sourceIds: ids,
                                                     derivedIds: d.ids, broken: d.broken) else { continue }
