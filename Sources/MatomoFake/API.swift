@@ -4,6 +4,9 @@ struct APIContext: Sendable {
     let sites: [FakeSite]
     let zones: [Int: SiteZone]
     let snapshots: [Int: VisitSnapshot]
+    /// What reports are built from: the log, or a frozen day's archive (DataFaults.swift).
+    let archives: [Int: VisitSnapshot]
+    let shiftTiesBetweenPages: Bool
     /// The server's clock, epoch seconds.
     let now: Int
     /// A valid token was POSTed; false means anonymous (an invalid token never gets this far).
@@ -13,6 +16,7 @@ struct APIContext: Sendable {
     func zone(_ site: FakeSite) -> SiteZone { zones[site.id] ?? SiteZone(site.timezone) }
     func today(_ site: FakeSite) -> Int { zone(site).localDay(of: now) }
     func visits(_ site: FakeSite) -> VisitSnapshot { snapshots[site.id] ?? VisitSnapshot(visits: [], lastTimes: []) }
+    func archived(_ site: FakeSite) -> VisitSnapshot { archives[site.id] ?? visits(site) }
 
     func writer(capacity: Int = 1024) -> JSONWriter {
         JSONWriter(capacity: capacity, intsAsStrings: configuration.numbersAsStrings)

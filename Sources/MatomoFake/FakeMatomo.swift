@@ -24,6 +24,7 @@ public final class FakeMatomo: Sendable {
         var serverTask: Task<Void, Error>?
         var serviceGroup: ServiceGroup?
         var baseURL: URL?
+        var dataFaults = DataFaultState()
     }
 
     let state = Locked(State())
@@ -142,15 +143,20 @@ public final class FakeMatomo: Sendable {
 
     /// Captures sites, clocks and visit snapshots so the call runs without holding the lock.
     func makeContext(authenticated: Bool) -> APIContext {
-        let snapshots = state.withLock { s -> [Int: VisitSnapshot] in
+        let (snapshots, faults) = state.withLock { s -> ([Int: VisitSnapshot], DataFaultState) in
             var out: [Int: VisitSnapshot] = [:]
             for id in s.visits.keys {
                 s.visits[id]!.indexIfNeeded()
                 out[id] = VisitSnapshot(visits: s.visits[id]!.sorted, lastTimes: s.visits[id]!.lastTimes)
             }
-            return out
+            return (out, s.dataFaults)
+        }
+        var archives = snapshots
+        for (id, frozen) in faults.archives where !frozen.isEmpty {
+            archives[id] = Self.archived(snapshots[id] ?? VisitSnapshot(visits: [], lastTimes: []), frozen: frozen, zone: zone(id))
         }
         return APIContext(configuration: configuration, sites: configuration.sites, zones: zones, snapshots: snapshots,
+                          archives: archives, shiftTiesBetweenPages: faults.shiftTiesBetweenPages,
                           now: Int(configuration.now().timeIntervalSince1970.rounded(.down)), authenticated: authenticated)
     }
 

@@ -13,7 +13,7 @@ struct MatomoSyncCommand: AsyncParsableCommand {
             Exit status: 0 on success; 1 when the command failed (a table that did not sync, an unreachable server, a value out of range such as --site-id 0); 64 when the command line cannot be parsed (an unknown option or subcommand, a missing value, a value not of the option's kind such as --format xml). Shell completion: `matomo-sync --generate-completion-script bash` (or zsh, fish).
             """,
         version: MatomoSyncVersion.current,
-        subcommands: [SyncCommand.self, RunCommand.self, ServeCommand.self, CheckCommand.self, StatusCommand.self, QueryCommand.self, TablesCommand.self, ReportsCommand.self, DemoCommand.self]
+        subcommands: [SyncCommand.self, RunCommand.self, ServeCommand.self, VerifyCommand.self, CheckCommand.self, StatusCommand.self, QueryCommand.self, TablesCommand.self, ReportsCommand.self, DemoCommand.self]
     )
 
     /// ArgumentParser's `main`, with every line going through `Console`: SIGPIPE ignored, a closed

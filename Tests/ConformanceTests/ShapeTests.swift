@@ -68,6 +68,12 @@ import Testing
                 // The page report's folder view (no `flat`), as a declared report may ask for it.
                 ("Actions.getPageUrls", [("idSite", west), ("period", "day"), ("date", "last3"), ("format_metrics", "0")]),
                 ("Actions.getPageUrls", [("idSite", west), ("period", "day"), ("date", "yesterday"), ("flat", "0")]),
+                // `verify` reads a day's log: ids only (doNotFetchActions), from a second, by offset within one.
+                ("Live.getLastVisitsDetails", [("idSite", west), ("period", "day"), ("date", Self.pastDay(3)), ("filter_sort_order", "asc"),
+                                               ("filter_limit", "5"), ("minTimestamp", String(Int(Date().timeIntervalSince1970) - 5 * 86400)), ("doNotFetchActions", "1")]),
+                ("Live.getLastVisitsDetails", [("idSite", west), ("period", "day"), ("date", Self.pastDay(3)), ("filter_sort_order", "asc"),
+                                               ("filter_limit", "5"), ("minTimestamp", String(Int(Date().timeIntervalSince1970) - 5 * 86400)),
+                                               ("filter_offset", "5"), ("doNotFetchActions", "1")]),
             ]
             var differences: [String] = []
             for (method, params) in cases {
@@ -117,6 +123,15 @@ import Testing
             }
             #expect(differences.isEmpty, "\(differences.count) differences:\n\(differences.joined(separator: "\n"))")
         }
+    }
+
+    /// The UTC date `days` days ago, `YYYY-MM-DD`: a past day for every site's timezone.
+    static func pastDay(_ days: Int) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd"
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.locale = Locale(identifier: "en_US_POSIX")
+        return f.string(from: Date().addingTimeInterval(TimeInterval(-days * 86400)))
     }
 
     private func compare(_ name: String, real: RawAnswer, fake: RawAnswer) -> [String] {

@@ -100,7 +100,22 @@ struct TruthTests {
                 #expect(sent.allSatisfy(stored.contains), "\(warehouse): site \(site): new visits missing after the incremental run")
             }
         }
+        try await verifyIsClean(env, warehouse)
         ConformanceEnv.say("\(warehouse): 4 syncs checked, \(compared) rows compared in all, \(clock.now - began)")
+    }
+
+    /// `matomo-sync verify` after the syncs: every complete day of every table agrees with Matomo
+    /// (the burst of 1,100 visits in one second and the visits around the sites' midnights included).
+    private func verifyIsClean(_ env: ConformanceEnv, _ warehouse: ConformanceWarehouse) async throws {
+        let args = ["verify", "--url", env.url, "--site-id", env.sites.map(String.init).joined(separator: ","),
+                    "--warehouse", warehouse.url, "--format", "json"]
+        let result = try await runProcess(try ConformanceEnv.product("matomo-sync"), args, environment: ["MATOMO_TOKEN": env.token])
+        let object = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any]
+        let differences = object?["differences"] as? [[String: Any]] ?? []
+        #expect(result.status == 0 && object?["clean"] as? Bool == true && differences.isEmpty,
+                "\(warehouse) verify exited \(result.status): \(differences.prefix(10))\n\(result.err.suffix(2000))")
+        let checked = (object?["tables"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["days_checked"] as? Int ?? 0) }
+        ConformanceEnv.say("\(warehouse) verify: \(checked) table days checked, \(differences.count) differing, \(object?["requests"] ?? "?") requests")
     }
 
     /// An incremental run fetches what is new only: the visits it stored are exactly the ones added

@@ -7,7 +7,9 @@ enum LiveHandler {
         let zone = ctx.zone(site)
         let window = try window(params, zone: zone, today: ctx.today(site))
 
-        let snapshot = ctx.visits(site)
+        // A following page may see ties in another order than the first (DataFaults.swift).
+        let following = (Int(params["filter_offset"] ?? "") ?? 0) > 0
+        let snapshot = ctx.shiftTiesBetweenPages && following ? ctx.visits(site).tiesReversed() : ctx.visits(site)
         var selected: ArraySlice<StoredVisit>
         if let from = window.from {
             // The end bound is inclusive (`visit_last_action_time <= ?`).

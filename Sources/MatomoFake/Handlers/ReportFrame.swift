@@ -28,7 +28,7 @@ struct ReportFrame {
         var w = ctx.writer(capacity: 4096)
         func one(_ site: FakeSite, _ selection: PeriodSelection, wrapped: Bool) {
             let zone = ctx.zone(site)
-            let snapshot = ctx.visits(site)
+            let snapshot = ctx.archived(site)
             func visits(_ b: Bucket) -> ArraySlice<StoredVisit> {
                 snapshot.range(from: zone.startOfDay(b.first), to: zone.startOfDay(b.last + 1))
             }

@@ -46,7 +46,7 @@ enum ReportsHandler {
     private static func render(_ kind: Kind, _ selection: PeriodSelection, site: FakeSite, ctx: APIContext,
                                wrapped: Bool, options: Options, into w: inout JSONWriter) {
         let zone = ctx.zone(site)
-        let snapshot = ctx.visits(site)
+        let snapshot = ctx.archived(site)
         func visits(_ b: Bucket) -> ArraySlice<StoredVisit> {
             snapshot.range(from: zone.startOfDay(b.first), to: zone.startOfDay(b.last + 1))
         }

@@ -77,7 +77,7 @@ public enum ConfigLoader {
                                _ problems: ConfigProblems) -> SourceConfig? {
         let fail = problems.fail
         let before = problems.count
-        problems.check { try checkKeys(t, allowed: ["url", "sites", "token_file", "token_env", "table_prefix", "backfill_days", "every", "tables", "report"], at: at, fail) }
+        problems.check { try checkKeys(t, allowed: ["url", "sites", "token_file", "token_env", "table_prefix", "backfill_days", "every", "tables", "report", "verify"], at: at, fail) }
         let url = problems.check { () throws -> String in
             guard let url = t["url"]?.string else { throw fail("\(at).url", "missing; give the Matomo address") }
             do { _ = try InstanceURL(parsing: url) } catch { throw fail("\(at).url", "\(error)") }
@@ -220,9 +220,12 @@ public enum ConfigLoader {
                 }
             }
         }
+        let verify = problems.check { try verifyPlan(t["verify"], at: "\(at).verify", fail) }
         guard problems.count == before, let url, let sites, let tokenFound, let prefix, let backfill else { return nil }
-        return SourceConfig(url: url, sites: sites, token: tokenFound.0, tokenValue: tokenFound.1, tablePrefix: prefix,
-                            backfillDays: backfill, every: every, tables: tables, reports: reports)
+        var config = SourceConfig(url: url, sites: sites, token: tokenFound.0, tokenValue: tokenFound.1, tablePrefix: prefix,
+                                  backfillDays: backfill, every: every, tables: tables, reports: reports)
+        config.verify = verify ?? nil
+        return config
     }
 
     private static func duration(_ value: TOMLValueConvertible?, default def: Int, key: String,

@@ -48,6 +48,8 @@ public struct SourceConfig: Sendable {
     public var tables: [TableName: TablePlan]
     /// Reports declared as tables (`[[source.report]]`).
     public var reports: [ReportDeclaration] = []
+    /// A scheduled verify of the source's tables (`verify = { ... }`), run by `run`.
+    public var verify: VerifyPlan?
 
     public init(url: String, sites: SiteSelection, token: TokenSource, tokenValue: String, tablePrefix: String = "",
                 backfillDays: Int = 365, every: Int = 6 * 3600, tables: [TableName: TablePlan], reports: [ReportDeclaration] = []) {

@@ -91,7 +91,7 @@ extension SyncEngine {
         return numbers > 0
     }
 
-    private func fetch(_ spec: TableSpec, _ chunk: DayRange) async throws -> [(LocalDay, DayReport)] {
+    func fetch(_ spec: TableSpec, _ chunk: DayRange) async throws -> [(LocalDay, DayReport)] {
         if spec.acceptsDateRange {
             let body = try await client.call(spec.method, spec.reportParameters(siteId: siteId, date: "\(chunk.first),\(chunk.last)"))
             return try ReportParsing.days(body, method: spec.method, singleDay: chunk.count == 1 ? chunk.first : nil)

@@ -82,7 +82,7 @@ extension SyncEngine {
     }
 
     /// Visits per site-local day from `VisitsSummary.get` (`period=day&date=A,B`, up to 400 days a request).
-    private func visitCounts(_ window: DayRange, requests: inout Int) async throws -> [LocalDay: Int] {
+    func visitCounts(_ window: DayRange, requests: inout Int) async throws -> [LocalDay: Int] {
         var counts: [LocalDay: Int] = [:]
         for chunk in window.chunked(by: 400) {
             try checkStop()

@@ -19,6 +19,8 @@ public struct SyncPlan: Sendable {
         /// catalog and report declarations, the visit strategy. Tables and methods come from `tables`.
         public var options: SyncOptions
         public var grouping: Grouping
+        /// A verify on a schedule (`verify = { ... }` in a config), run by `run` and `serve` when due.
+        public var verify: VerifyPlan?
 
         public init(instance: InstanceURL, token: APIToken, sites: SiteSelection, tables: [PlannedTable],
                     options: SyncOptions = SyncOptions(), grouping: Grouping) {
@@ -70,9 +72,11 @@ extension SyncPlan {
             options.backfillDays = source.backfillDays
             options.tablePrefix = source.tablePrefix
             if let pageSize { options.pageSize = pageSize }
-            return Source(instance: try InstanceURL(parsing: source.url), token: try APIToken(source.tokenValue), sites: source.sites,
-                          tables: source.enabledTables.map { PlannedTable($0.0, method: $0.1.method, truncate: $0.1.truncate, every: $0.1.every) },
-                          options: options, grouping: .perTable)
+            var planned = Source(instance: try InstanceURL(parsing: source.url), token: try APIToken(source.tokenValue), sites: source.sites,
+                                 tables: source.enabledTables.map { PlannedTable($0.0, method: $0.1.method, truncate: $0.1.truncate, every: $0.1.every) },
+                                 options: options, grouping: .perTable)
+            planned.verify = source.verify
+            return planned
         }
     }
 }

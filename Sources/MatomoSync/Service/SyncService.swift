@@ -115,6 +115,7 @@ public final class SyncService: Sendable {
             do {
                 units = try await self.units()
                 try await runDue(units, all: false)
+                try await runDueVerifies(units)
             } catch let error as SyncError {
                 if case .interrupted = error { return }
                 throw error
@@ -129,6 +130,7 @@ public final class SyncService: Sendable {
                 guard let every = unit.tables[0].every else { continue }
                 states.append((try await warehouse.loadState(key(unit)), every))
             }
+            states += try await verifyStates(units)
             let wake = Schedule.earliest(states, now: now()) ?? now()
             try await sleep(until: wake, pollInterval: pollInterval)
         }

@@ -128,6 +128,11 @@ struct ShapeWorld {
                     for _ in 0..<2 {
                         _ = try await SyncEngine(client: client, warehouse: warehouse, siteId: id, options: options).run()
                     }
+                    // `matomo-sync verify` of what was synced (its day counts and fresh report answers).
+                    var verify = VerifyOptions()
+                    verify.days = 40
+                    verify.pageSize = 50
+                    _ = try await Verifier(client: client, warehouse: warehouse, siteId: id, options: verify).run()
                     try await warehouse.close()
                 }
             }
