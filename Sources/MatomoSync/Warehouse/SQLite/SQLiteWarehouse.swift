@@ -80,7 +80,17 @@ public final class SQLiteWarehouse: Warehouse {
                     try db.execute(sql: "DROP TABLE grdb_migrations")
                 }
             }
-            try Self.stateMigrator.migrate(pool)
+            // Asynchronously: the blocking `migrate` waits for the pool's readers on a thread of the
+            // cooperative pool, and with two of those on a 2-core machine, two warehouses opening at
+            // once (a test process, the console) starved every other task: a deadlock seen in CI.
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                Self.stateMigrator.asyncMigrate(pool) { result in
+                    switch result {
+                    case .success: c.resume()
+                    case .failure(let error): c.resume(throwing: error)
+                    }
+                }
+            }
         } catch let error as SyncError {
             throw error
         } catch {
