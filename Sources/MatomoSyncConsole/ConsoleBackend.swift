@@ -422,7 +422,16 @@ public actor ConsoleBackend {
         guard try await warehouse.tableNames().contains(Self.runsTable) else { return [] }
         // Filtered here rather than in SQL: `query` takes no bound parameters, and nothing of the
         // config is ever spliced into SQL.
-        let result = try await warehouse.query("SELECT table_name, _site_id, started_at, seconds, rows, requests, result, error, instance FROM \(Self.runsTable) ORDER BY started_at DESC LIMIT 5000")
+        let sql = "SELECT table_name, _site_id, started_at, seconds, rows, requests, result, error, instance FROM \(Self.runsTable) ORDER BY started_at DESC LIMIT 5000"
+        let result: QueryResult
+        do {
+            result = try await warehouse.query(sql)
+        } catch {
+            // On ClickHouse the table's storage is listed a moment before the view over it exists
+            // (no DDL transactions): the history's very first write can be in between.
+            try await Task.sleep(for: .milliseconds(300))
+            result = try await warehouse.query(sql)
+        }
         var out: [RunRecord] = []
         for row in result.rows {
             guard row.count == 9, case .text(let inst) = row[8], inst == instance, case .text(let table) = row[0], names.contains(table) else { continue }
