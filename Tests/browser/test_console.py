@@ -33,8 +33,9 @@ def free_port():
 @pytest.fixture(scope="module")
 def fake():
     proc = subprocess.Popen([os.environ["MATOMO_FAKE_BIN"], "--port", "0", "--days", "20", "--seed", "3",
-                             # Slow answers, so the first sync is seen running with its progress bar.
-                             "--latency-ms", "25"],
+                             # Slow answers (200 ms each: the first sync takes several seconds), so it is seen running with its
+                             # progress bar: at 25 ms, with the report tables beside the visit walk, a run once finished between two looks.
+                             "--latency-ms", "200"],
                             stdout=subprocess.PIPE, text=True)
     url = token = None
     for line in proc.stdout:
