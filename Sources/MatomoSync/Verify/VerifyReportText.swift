@@ -65,21 +65,8 @@ extension VerifyReport {
 
     /// One JSON object: `clean`, `requests`, `tables` (one per table and site) and `differences`.
     public func json() -> String {
-        func s(_ v: String) -> String {
-            var out = "\""
-            for u in v.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-                }
-            }
-            return out + "\""
-        }
+        // The JSON string literal the rest of the project writes (status, ClickHouse loads).
+        func s(_ v: String) -> String { RowShaper.jsonStringLiteral(v) }
         func list(_ v: [String]) -> String { "[" + v.map(s).joined(separator: ",") + "]" }
         let t = tables.map { t in
             "{\"table\":\(s(t.table.rawValue)),\"physical_table\":\(s(t.physicalTable)),\"site_id\":\(t.siteId),"
