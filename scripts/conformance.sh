@@ -69,6 +69,15 @@ STARTED_SERVICES=0
 source scripts/services.sh
 free_port() { services_free_port; }
 
+# One run at a time per instance folder: every checkout's default is the same folder, and a second
+# run's traffic, archiving or `stop` in the middle of this one's checks changes the truth under it.
+mkdir -p "$(dirname "$DIR")"
+exec 8>"$DIR.run-lock"
+if ! flock -n 8; then
+    say "another conformance run holds $DIR.run-lock: waiting for it (at most 60 minutes)"
+    flock -w 3600 8 || { say "gave up waiting for $DIR.run-lock"; exit 1; }
+fi
+
 STARTED_MATOMO=0
 cleanup() {
     if [ "$STARTED_MATOMO" = 1 ]; then

@@ -48,9 +48,9 @@ struct TruthTests {
             return result
         }
 
-        // Matomo reuses today's archive for 15 minutes, then rebuilds it on the next request: asking
-        // for the recent days just before a sync makes the sync and the check that follows it (well
-        // within 15 minutes) read the same archive.
+        // Matomo reuses today's archive for 15 minutes, then rebuilds it on the next request: having
+        // the recent days rebuilt just before a sync makes the sync and the check that follows it
+        // (well within 15 minutes) read the same archive.
         func sync(fullRefresh: Bool = false) async throws -> ConformanceWarehouse.SyncRun {
             try await ConformanceChecks.touchRecentDays(env, zones: zones, client: client)
             return try await warehouse.sync(env, fullRefresh: fullRefresh)
