@@ -27,6 +27,9 @@ public enum ConfigFileWriter {
             if !source.tablePrefix.isEmpty { out += "table_prefix = \(quote(source.tablePrefix))\n" }
             if source.backfillDays != 365 { out += "backfill_days = \(source.backfillDays)\n" }
             out += "every = \(quote(Every.format(source.every)))\n"
+            if let verify = source.verify {
+                out += "verify = { every = \(quote(Every.format(verify.every))), days = \(verify.days), repair = \(verify.repair) }\n"
+            }
             for report in source.reports {
                 out += "\n[[source.report]]\n"
                 out += "name = \(quote(report.name.rawValue))\n"

@@ -324,7 +324,8 @@ public actor ConsoleBackend {
                                              progress: progress, maxConcurrentTables: settings.maxConcurrentTables,
                                              now: now, stopRequested: stop, logger: logger)
             do {
-                try await runner.runOnce(all: all)
+                // A scheduled pass also runs the sources' due verifies; a Sync now pass (`all`) does not.
+                try await runner.runOnce(all: all, verifies: !all)
             } catch let error as SyncError {
                 if case .interrupted = error {} else { logger.error("\(redact(Self.describe(error)))") }
             } catch {
@@ -349,6 +350,11 @@ public actor ConsoleBackend {
                 let matching = known.filter { $0.instance == instance && $0.table == source.tablePrefix + table.rawValue }
                 if case .ids(let ids) = source.sites, matching.count < ids.count { return nil }
                 states += matching.map { ($0.state, plan.every) }
+            }
+            if let verify = source.verify {
+                let verifies = known.filter { $0.instance == instance && $0.table == source.tablePrefix + VerifyPlan.stateTable.rawValue }
+                if case .ids(let ids) = source.sites, verifies.count < ids.count { return nil }
+                states += verifies.map { ($0.state, verify.every) }
             }
         }
         return Schedule.earliest(states, now: now())
@@ -380,16 +386,7 @@ public actor ConsoleBackend {
             return
         }
         for run in finished {
-            let r = run.report
-            let prefix = String(r.physicalTable.dropLast(r.table.rawValue.count))
-            let key = StateKey(instance: r.instance, siteId: r.siteId, table: r.table, tablePrefix: prefix)
-            let started = run.finishedAt.addingTimeInterval(-r.seconds)
-            let row: [Cell] = [
-                .int(Int64(r.siteId)), .text(LocalDayFormat.utcDay(started)), .text(Timestamps.iso(now())),
-                .text(UUID().uuidString.lowercased()), .text(r.instance), .text(r.physicalTable), .text(Timestamps.iso(started)),
-                .real((r.seconds * 1000).rounded() / 1000), .int(Int64(r.rows)), .int(Int64(r.requests)),
-                .text(r.error == nil ? "synced" : "failed"), r.error.map { .text(redact($0)) } ?? .null, .int(r.fullRefresh ? 1 : 0),
-            ]
+            let (key, row) = historyRow(run)
             do {
                 let state = try await warehouse.loadState(key) ?? TableState()
                 try await warehouse.commit(TableWrite(table: Self.runsTable, mergeKey: ["_site_id", "run_id"], declaredColumns: Self.runColumns,
@@ -400,6 +397,33 @@ public actor ConsoleBackend {
             }
         }
         await warehouse.unlockSync()
+    }
+
+    /// A finished run's history row, and the state row its commit re-saves as it is. A verify's
+    /// `table_name` is its state row's (`_verify`, prefixed), its `rows` the days it repaired, its
+    /// `result` clean, differs or failed and its `error` the verdict (or how much it checked).
+    private func historyRow(_ run: FinishedRun) -> (StateKey, [Cell]) {
+        let key: StateKey, instance: String, started: Date, seconds: Double, rows: Int, requests: Int
+        let result: String, error: String?, fullRefresh: Bool
+        switch run {
+        case .table(let r, let finishedAt):
+            let prefix = String(r.physicalTable.dropLast(r.table.rawValue.count))
+            key = StateKey(instance: r.instance, siteId: r.siteId, table: r.table, tablePrefix: prefix)
+            (instance, started, seconds, rows, requests) = (r.instance, finishedAt.addingTimeInterval(-r.seconds), r.seconds, r.rows, r.requests)
+            (result, error, fullRefresh) = (r.error == nil ? "synced" : "failed", r.error, r.fullRefresh)
+        case .verify(let v):
+            key = v.key
+            (instance, started, seconds, rows, requests) = (v.instance, v.startedAt, v.seconds, v.daysRepaired, v.requests)
+            result = v.result.rawValue
+            error = v.message ?? "\(v.daysChecked) table days checked, all agree with Matomo"
+            fullRefresh = false
+        }
+        return (key, [
+            .int(Int64(key.siteId)), .text(LocalDayFormat.utcDay(started)), .text(Timestamps.iso(now())),
+            .text(UUID().uuidString.lowercased()), .text(instance), .text(key.physicalTable), .text(Timestamps.iso(started)),
+            .real((seconds * 1000).rounded() / 1000), .int(Int64(rows)), .int(Int64(requests)),
+            .text(result), error.map { .text(redact($0)) } ?? .null, .int(fullRefresh ? 1 : 0),
+        ])
     }
 
     public struct RunRecord: Sendable {
@@ -417,7 +441,7 @@ public actor ConsoleBackend {
     public func runHistory(source index: Int, limit: Int = 50) async throws -> [RunRecord] {
         let source = try checkedSource(index)
         let instance = (try? InstanceURL(parsing: source.url).endpoint) ?? source.url
-        let names = Set(source.catalog.names.map { source.tablePrefix + $0.rawValue })
+        let names = Set((source.catalog.names + [VerifyPlan.stateTable]).map { source.tablePrefix + $0.rawValue })
         try await ensurePrepared()
         guard try await warehouse.tableNames().contains(Self.runsTable) else { return [] }
         // Filtered here rather than in SQL: `query` takes no bound parameters, and nothing of the
@@ -435,7 +459,8 @@ public actor ConsoleBackend {
         var out: [RunRecord] = []
         for row in result.rows {
             guard row.count == 9, case .text(let inst) = row[8], inst == instance, case .text(let table) = row[0], names.contains(table) else { continue }
-            out.append(RunRecord(table: table, siteId: Int(Self.number(row[1])), startedAt: Self.text(row[2]), seconds: Self.number(row[3]),
+            let shown = table == source.tablePrefix + VerifyPlan.stateTable.rawValue ? "verify" : table
+            out.append(RunRecord(table: shown, siteId: Int(Self.number(row[1])), startedAt: Self.text(row[2]), seconds: Self.number(row[3]),
                                  rows: Int(Self.number(row[4])), requests: Int(Self.number(row[5])), result: Self.text(row[6]),
                                  error: { if case .text(let e) = row[7], !e.isEmpty { return redact(e) } else { return nil } }()))
             if out.count >= limit { break }

@@ -247,6 +247,9 @@ struct ConsoleRoutes: Sendable {
             },
         ]
         if !source.tablePrefix.isEmpty { values["prefix"] = source.tablePrefix }
+        if let verify = source.verify {
+            values["verify"] = "every \(Every.format(verify.every)), the last \(verify.days) days, \(verify.repair ? "repairing what differs" : "without repair")"
+        }
         return Pages.page("source", title: source.url, values, csrf: context.session?.csrf, flash: flash, problem: problem)
     }
 

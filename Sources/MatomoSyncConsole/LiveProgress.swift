@@ -52,12 +52,17 @@ public final class LiveProgress: SyncProgress, Sendable {
         case .tableFinished(let report):
             let wasRunning = state.withLock { s -> Bool in
                 let was = s.running.removeValue(forKey: Self.key(report.table, report.siteId)) != nil
-                if keepsFinished { s.finished.append(FinishedRun(report: report, finishedAt: t)) }
+                if keepsFinished { s.finished.append(.table(report, finishedAt: t)) }
                 s.version += 1
                 return was
             }
             if wasRunning { metrics?.inProgress(delta: -1) }
             metrics?.finished(report, at: t)
+        case .verifyFinished(let run):
+            state.withLock {
+                if keepsFinished { $0.finished.append(.verify(run)) }
+                $0.version += 1
+            }
         }
     }
 
@@ -76,10 +81,10 @@ public final class LiveProgress: SyncProgress, Sendable {
     }
 }
 
-/// One table's run, as the run history keeps it.
-struct FinishedRun: Sendable {
-    var report: TableReport
-    var finishedAt: Date
+/// One table's run or one scheduled verify, as the run history keeps it.
+enum FinishedRun: Sendable {
+    case table(TableReport, finishedAt: Date)
+    case verify(ScheduledVerifyRun)
 }
 
 extension LiveProgress {

@@ -56,6 +56,9 @@ final class ProgressPrinter: SyncProgress {
                 d!.running[i].title = "\(table.rawValue) (site \(site)): " + Self.progressText(done: done, total: total, rows: rows, elapsed: elapsed)
                 Self.redraw(&d!)
             }
+        case .verifyFinished:
+            // `run` logs a verify's lines and verdict itself.
+            return
         case .tableFinished(let r):
             let line = format == .json ? Self.json(r) : Self.text(r)
             let show = !(quiet && r.error == nil)

@@ -59,6 +59,22 @@ final class ConsoleHarness: Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    /// Runs `body` with a console, then stops it (scheduler, warehouse, fake, folder), whether `body`
+    /// returned or threw: no teardown left running after the test.
+    static func with<T>(fake configuration: FakeMatomoConfiguration = .init(), traffic: Bool = true,
+                        options: ConsoleServer.Options = ConsoleHarness.defaultOptions, warehouse: String? = nil,
+                        _ body: (ConsoleHarness) async throws -> T) async throws -> T {
+        let h = try await ConsoleHarness(fake: configuration, traffic: traffic, options: options, warehouse: warehouse)
+        do {
+            let value = try await body(h)
+            await h.stop()
+            return value
+        } catch {
+            await h.stop()
+            throw error
+        }
+    }
+
     func application() -> some ApplicationProtocol {
         Application(router: server.makeRouter(port: 8321, sessionDriver: MemoryPersistDriver()))
     }

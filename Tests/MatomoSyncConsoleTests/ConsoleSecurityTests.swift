@@ -11,24 +11,24 @@ import Testing
     static let hostile = "<img src=x onerror=alert(1)>"
 
     @Test func everyPageButSignInNeedsTheSession() async throws {
-        let h = try await ConsoleHarness()
-        defer { Task { await h.stop() } }
-        try await h.application().test(.router) { client in
-            var b = Browser()
-            let page = try await b.get(client, "/")
-            #expect(page.status == .seeOther)
-            #expect(page.headers[.location] == "/signin")
-            for uri in ["/sources/new", "/query", "/sources/0", "/query.csv?sql=SELECT%201"] {
-                #expect(try await b.get(client, uri).status == .seeOther, "\(uri)")
+        try await ConsoleHarness.with { h in
+            try await h.application().test(.router) { client in
+                var b = Browser()
+                let page = try await b.get(client, "/")
+                #expect(page.status == .seeOther)
+                #expect(page.headers[.location] == "/signin")
+                for uri in ["/sources/new", "/query", "/sources/0", "/query.csv?sql=SELECT%201"] {
+                    #expect(try await b.get(client, uri).status == .seeOther, "\(uri)")
+                }
+                for uri in ["/api/status", "/events", "/metrics"] {
+                    #expect(try await b.get(client, uri).status == .unauthorized, "\(uri)")
+                }
+                #expect(try await b.post(client, "/reload", []).status == .unauthorized)
+                #expect(try await b.get(client, "/signin").status == .ok)
+                // A made-up session cookie is no session.
+                b.cookies["matomo_sync_session"] = "made-up"
+                #expect(try await b.get(client, "/").status == .seeOther)
             }
-            for uri in ["/api/status", "/events", "/metrics"] {
-                #expect(try await b.get(client, uri).status == .unauthorized, "\(uri)")
-            }
-            #expect(try await b.post(client, "/reload", []).status == .unauthorized)
-            #expect(try await b.get(client, "/signin").status == .ok)
-            // A made-up session cookie is no session.
-            b.cookies["matomo_sync_session"] = "made-up"
-            #expect(try await b.get(client, "/").status == .seeOther)
         }
     }
 
@@ -57,84 +57,84 @@ import Testing
     }
 
     @Test func aPostWithoutAValidCSRFTokenIsRefusedAndChangesNothing() async throws {
-        let h = try await ConsoleHarness()
-        defer { Task { await h.stop() } }
-        try await h.application().test(.router) { client in
-            var b = Browser()
-            _ = try await b.signIn(client)
-            _ = try await b.get(client, "/sources/new")
-            let fields = [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", "fake-token"), ("table_visits_summary", "on")]
-            let without = try await b.post(client, "/sources", fields, csrf: false)
-            #expect(without.status == .forbidden)
-            let wrong = try await b.post(client, "/sources", fields + [("csrf", String(repeating: "0", count: 64))], csrf: false)
-            #expect(wrong.status == .forbidden)
-            #expect(!FileManager.default.fileExists(atPath: h.configPath))
-            #expect(await h.backend.sources.isEmpty)
-            // The sign-in form's token is checked too.
-            var stranger = Browser()
-            _ = try await stranger.get(client, "/signin")
-            #expect(try await stranger.post(client, "/signin", [("password", ConsoleHarness.password)], csrf: false).status == .forbidden)
-            // With the token the same post works.
-            let with = try await b.post(client, "/sources", fields)
-            #expect(with.status == .seeOther)
-            #expect(await h.backend.sources.count == 1)
+        try await ConsoleHarness.with { h in
+            try await h.application().test(.router) { client in
+                var b = Browser()
+                _ = try await b.signIn(client)
+                _ = try await b.get(client, "/sources/new")
+                let fields = [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", "fake-token"), ("table_visits_summary", "on")]
+                let without = try await b.post(client, "/sources", fields, csrf: false)
+                #expect(without.status == .forbidden)
+                let wrong = try await b.post(client, "/sources", fields + [("csrf", String(repeating: "0", count: 64))], csrf: false)
+                #expect(wrong.status == .forbidden)
+                #expect(!FileManager.default.fileExists(atPath: h.configPath))
+                #expect(await h.backend.sources.isEmpty)
+                // The sign-in form's token is checked too.
+                var stranger = Browser()
+                _ = try await stranger.get(client, "/signin")
+                #expect(try await stranger.post(client, "/signin", [("password", ConsoleHarness.password)], csrf: false).status == .forbidden)
+                // With the token the same post works.
+                let with = try await b.post(client, "/sources", fields)
+                #expect(with.status == .seeOther)
+                #expect(await h.backend.sources.count == 1)
+            }
         }
     }
 
     @Test func aForeignHostIsRefused() async throws {
         var options = ConsoleHarness.defaultOptions
         options.hostNames = []
-        let h = try await ConsoleHarness(options: options)
-        defer { Task { await h.stop() } }
-        try await h.application().test(.router) { client in
-            // The test client says `Host: localhost`, which this console (127.0.0.1:8321) does not answer to.
-            var b = Browser()
-            let page = try await b.get(client, "/signin")
-            #expect(page.status == .forbidden)
-            #expect(String(buffer: page.body).contains("Host"))
+        try await ConsoleHarness.with(options: options) { h in
+            try await h.application().test(.router) { client in
+                // The test client says `Host: localhost`, which this console (127.0.0.1:8321) does not answer to.
+                var b = Browser()
+                let page = try await b.get(client, "/signin")
+                #expect(page.status == .forbidden)
+                #expect(String(buffer: page.body).contains("Host"))
+            }
+            let allowed = SecurityPolicy.hosts(listenHost: "127.0.0.1", port: 8321, extraNames: ["console.example.com"])
+            #expect(allowed.contains("127.0.0.1:8321") && allowed.contains("localhost:8321") && allowed.contains("console.example.com"))
+            #expect(!allowed.contains("evil.example:8321") && !allowed.contains("127.0.0.1:9999"))
         }
-        let allowed = SecurityPolicy.hosts(listenHost: "127.0.0.1", port: 8321, extraNames: ["console.example.com"])
-        #expect(allowed.contains("127.0.0.1:8321") && allowed.contains("localhost:8321") && allowed.contains("console.example.com"))
-        #expect(!allowed.contains("evil.example:8321") && !allowed.contains("127.0.0.1:9999"))
     }
 
     @Test func everyAnswerHasAContentSecurityPolicyWithoutInlineScript() async throws {
-        let h = try await ConsoleHarness()
-        defer { Task { await h.stop() } }
-        try await h.application().test(.router) { client in
-            var b = Browser()
-            for response in [try await b.get(client, "/signin"), try await b.signIn(client), try await b.get(client, "/"), try await b.get(client, "/query")] {
-                let csp = try #require(response.headers[.contentSecurityPolicy])
-                #expect(csp.contains("script-src 'self'"))
-                #expect(!csp.contains("unsafe-inline"))
-                #expect(!String(buffer: response.body).contains("<script>"), "no inline script")
+        try await ConsoleHarness.with { h in
+            try await h.application().test(.router) { client in
+                var b = Browser()
+                for response in [try await b.get(client, "/signin"), try await b.signIn(client), try await b.get(client, "/"), try await b.get(client, "/query")] {
+                    let csp = try #require(response.headers[.contentSecurityPolicy])
+                    #expect(csp.contains("script-src 'self'"))
+                    #expect(!csp.contains("unsafe-inline"))
+                    #expect(!String(buffer: response.body).contains("<script>"), "no inline script")
+                }
             }
         }
     }
 
     @Test func aWrongPasswordIsRateLimited() async throws {
-        let h = try await ConsoleHarness()
-        defer { Task { await h.stop() } }
-        try await h.application().test(.router) { client in
-            var b = Browser()
-            for _ in 0..<5 {
-                #expect(try await b.signIn(client, password: "guess").status == .unauthorized)
+        try await ConsoleHarness.with { h in
+            try await h.application().test(.router) { client in
+                var b = Browser()
+                for _ in 0..<5 {
+                    #expect(try await b.signIn(client, password: "guess").status == .unauthorized)
+                }
+                // Now even the right password waits.
+                let limited = try await b.signIn(client)
+                #expect(limited.status == .tooManyRequests)
+                #expect(limited.headers[.retryAfter] != nil)
+                #expect(String(buffer: limited.body).contains("Too many wrong passwords"))
             }
-            // Now even the right password waits.
-            let limited = try await b.signIn(client)
-            #expect(limited.status == .tooManyRequests)
-            #expect(limited.headers[.retryAfter] != nil)
-            #expect(String(buffer: limited.body).contains("Too many wrong passwords"))
+            let clock = TestNow(Date())
+            let limiter = SignInLimiter(maxFailures: 2, window: 60, now: { clock.now })
+            limiter.recordFailure("a")
+            #expect(limiter.retryAfter("a") == nil)
+            limiter.recordFailure("a")
+            #expect(limiter.retryAfter("a") == 60)
+            #expect(limiter.retryAfter("b") == nil)
+            clock.advance(61)
+            #expect(limiter.retryAfter("a") == nil)
         }
-        let clock = TestNow(Date())
-        let limiter = SignInLimiter(maxFailures: 2, window: 60, now: { clock.now })
-        limiter.recordFailure("a")
-        #expect(limiter.retryAfter("a") == nil)
-        limiter.recordFailure("a")
-        #expect(limiter.retryAfter("a") == 60)
-        #expect(limiter.retryAfter("b") == nil)
-        clock.advance(61)
-        #expect(limiter.retryAfter("a") == nil)
     }
 
     @Test func thePasswordIsKeptOnlyAsAHashAndComparedByBcrypt() throws {
@@ -160,39 +160,39 @@ import Testing
 
     @Test func theTokenIsInNoPageAndNoResponse() async throws {
         let token = "secret-token-5f1e0c9a7b"
-        let h = try await ConsoleHarness(fake: FakeMatomoConfiguration(token: token))
-        defer { Task { await h.stop() } }
-        try await h.application().test(.router) { client in
-            var b = Browser()
-            _ = try await b.signIn(client)
-            _ = try await b.get(client, "/sources/new")
-            var bodies: [String] = []
-            let check = try await b.post(client, "/sources/check", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", token)])
-            #expect(String(buffer: check.body).contains("Example Shop"))
-            bodies.append(String(buffer: check.body))
-            let wrong = try await b.post(client, "/sources/check", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", token + "x")])
-            #expect(String(buffer: wrong.body).contains("error: Matomo refused"))
-            bodies.append(String(buffer: wrong.body))
-            // A refused import shows the form again, without the token.
-            let refused = try await b.post(client, "/sources", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", token)])
-            #expect(refused.status == .badRequest)
-            bodies.append(String(buffer: refused.body))
-            let imported = try await b.post(client, "/sources", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", token),
-                                                                  ("table_visits_summary", "on"), ("table_countries", "on")])
-            #expect(imported.status == .seeOther)
-            _ = try await h.waitUntilSettled()
-            for uri in ["/", "/sources/0", "/sources/new", "/query", "/api/status", "/metrics", "/sources/0/remove",
-                        "/query.csv?sql=" + FormBody.encode("SELECT * FROM _matomo_sync_state")] {
-                let response = try await b.get(client, uri)
-                #expect(response.status == .ok, "\(uri)")
-                bodies.append(String(buffer: response.body))
-                bodies.append(response.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n"))
+        try await ConsoleHarness.with(fake: FakeMatomoConfiguration(token: token)) { h in
+            try await h.application().test(.router) { client in
+                var b = Browser()
+                _ = try await b.signIn(client)
+                _ = try await b.get(client, "/sources/new")
+                var bodies: [String] = []
+                let check = try await b.post(client, "/sources/check", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", token)])
+                #expect(String(buffer: check.body).contains("Example Shop"))
+                bodies.append(String(buffer: check.body))
+                let wrong = try await b.post(client, "/sources/check", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", token + "x")])
+                #expect(String(buffer: wrong.body).contains("error: Matomo refused"))
+                bodies.append(String(buffer: wrong.body))
+                // A refused import shows the form again, without the token.
+                let refused = try await b.post(client, "/sources", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", token)])
+                #expect(refused.status == .badRequest)
+                bodies.append(String(buffer: refused.body))
+                let imported = try await b.post(client, "/sources", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", token),
+                                                                      ("table_visits_summary", "on"), ("table_countries", "on")])
+                #expect(imported.status == .seeOther)
+                _ = try await h.waitUntilSettled()
+                for uri in ["/", "/sources/0", "/sources/new", "/query", "/api/status", "/metrics", "/sources/0/remove",
+                            "/query.csv?sql=" + FormBody.encode("SELECT * FROM _matomo_sync_state")] {
+                    let response = try await b.get(client, uri)
+                    #expect(response.status == .ok, "\(uri)")
+                    bodies.append(String(buffer: response.body))
+                    bodies.append(response.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n"))
+                }
+                let query = try await b.post(client, "/query", [("sql", "SELECT * FROM _matomo_sync_runs")])
+                bodies.append(String(buffer: query.body))
+                for body in bodies { #expect(!body.contains(token)) }
+                let config = try String(contentsOfFile: h.configPath, encoding: .utf8)
+                #expect(!config.contains(token))
             }
-            let query = try await b.post(client, "/query", [("sql", "SELECT * FROM _matomo_sync_runs")])
-            bodies.append(String(buffer: query.body))
-            for body in bodies { #expect(!body.contains(token)) }
-            let config = try String(contentsOfFile: h.configPath, encoding: .utf8)
-            #expect(!config.contains(token))
         }
     }
 
@@ -207,25 +207,25 @@ import Testing
             default: return nil
             }
         }
-        let h = try await ConsoleHarness(fake: configuration)
-        defer { Task { await h.stop() } }
-        try await h.application().test(.router) { client in
-            var b = Browser()
-            _ = try await b.signIn(client)
-            _ = try await b.get(client, "/sources/new")
-            _ = try await b.post(client, "/sources", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", "fake-token"),
-                                                      ("table_visits", "on"), ("table_goals", "on")])
-            _ = try await h.waitUntilSettled(allowFailed: true)
-            let escaped = "&lt;img src=x onerror=alert(1)&gt;"
-            let sources = String(buffer: try await b.get(client, "/").body)
-            #expect(sources.contains("failed"))
-            #expect(sources.contains(escaped))
-            #expect(!sources.contains(hostile))
-            let source = String(buffer: try await b.get(client, "/sources/0").body)
-            #expect(source.contains(escaped) && !source.contains(hostile))
-            let result = String(buffer: try await b.post(client, "/query", [("sql", "SELECT name, description FROM goals")]).body)
-            #expect(result.contains("<td>\(escaped)</td>"))
-            #expect(!result.contains(hostile))
+        try await ConsoleHarness.with(fake: configuration) { h in
+            try await h.application().test(.router) { client in
+                var b = Browser()
+                _ = try await b.signIn(client)
+                _ = try await b.get(client, "/sources/new")
+                _ = try await b.post(client, "/sources", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", "fake-token"),
+                                                          ("table_visits", "on"), ("table_goals", "on")])
+                _ = try await h.waitUntilSettled(allowFailed: true)
+                let escaped = "&lt;img src=x onerror=alert(1)&gt;"
+                let sources = String(buffer: try await b.get(client, "/").body)
+                #expect(sources.contains("failed"))
+                #expect(sources.contains(escaped))
+                #expect(!sources.contains(hostile))
+                let source = String(buffer: try await b.get(client, "/sources/0").body)
+                #expect(source.contains(escaped) && !source.contains(hostile))
+                let result = String(buffer: try await b.post(client, "/query", [("sql", "SELECT name, description FROM goals")]).body)
+                #expect(result.contains("<td>\(escaped)</td>"))
+                #expect(!result.contains(hostile))
+            }
         }
     }
 }

@@ -35,22 +35,22 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("console-wh-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let h = try await ConsoleHarness(warehouse: try Self.url(kind, folder: folder))
-        defer { Task { await h.stop() } }
-        try await h.backend.importSource(url: h.fakeURL.absoluteString, siteIds: [1], token: "fake-token", tables: [
-            .visitsSummary: TablePlan(method: .incremental, every: 3600), .goals: TablePlan(method: .incremental, every: 3600),
-        ])
-        let rows = try await h.waitUntilSettled(timeout: .seconds(120))
-        #expect(rows.count == 2 && rows.allSatisfy { $0.rowCount > 0 })
-        try await waitFor { try await h.backend.runHistory(source: 0).count == 2 }
-        let history = try await h.backend.runHistory(source: 0)
-        #expect(Set(history.map(\.table)) == ["visits_summary", "goals"] && history.allSatisfy { $0.result == "synced" && $0.requests > 0 })
-        let points = try await h.backend.visitsPerDay(source: 0, siteId: 1)
-        #expect(points.count >= 5 && points.contains { $0.visits > 0 })
-        let result = try await h.backend.query("SELECT COUNT(*) FROM goals")
-        #expect(ConsoleBackend.number(result.rows[0][0]) == Double(rows.first { $0.table == "goals" }!.rowCount))
-        try await h.backend.removeSource(0, deleteTables: true)
-        let left = try await h.backend.warehouse.tableNames()
-        #expect(!left.contains("visits_summary") && !left.contains("goals"), "\(left)")
+        try await ConsoleHarness.with(warehouse: try Self.url(kind, folder: folder)) { h in
+            try await h.backend.importSource(url: h.fakeURL.absoluteString, siteIds: [1], token: "fake-token", tables: [
+                .visitsSummary: TablePlan(method: .incremental, every: 3600), .goals: TablePlan(method: .incremental, every: 3600),
+            ])
+            let rows = try await h.waitUntilSettled(timeout: .seconds(120))
+            #expect(rows.count == 2 && rows.allSatisfy { $0.rowCount > 0 })
+            try await waitFor { try await h.backend.runHistory(source: 0).count == 2 }
+            let history = try await h.backend.runHistory(source: 0)
+            #expect(Set(history.map(\.table)) == ["visits_summary", "goals"] && history.allSatisfy { $0.result == "synced" && $0.requests > 0 })
+            let points = try await h.backend.visitsPerDay(source: 0, siteId: 1)
+            #expect(points.count >= 5 && points.contains { $0.visits > 0 })
+            let result = try await h.backend.query("SELECT COUNT(*) FROM goals")
+            #expect(ConsoleBackend.number(result.rows[0][0]) == Double(rows.first { $0.table == "goals" }!.rowCount))
+            try await h.backend.removeSource(0, deleteTables: true)
+            let left = try await h.backend.warehouse.tableNames()
+            #expect(!left.contains("visits_summary") && !left.contains("goals"), "\(left)")
+        }
     }
 }

@@ -90,61 +90,62 @@ enum DataFault: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// The gap is there after `sync`: the tests of `verify` reach what they are meant to.
     @Test(arguments: DataFault.allCases)
     func syncLeavesTheGap(_ fault: DataFault) async throws {
-        let h = try await SyncHarness.start()
-        defer { Task { await h.stop() } }
-        let setup = try await fault.setUp(h)
-        for day in setup.days {
-            let log = h.fake.visits(siteId: 1).filter { LocalDay.containing(epochSeconds: Int64($0.lastActionTimestamp), in: DataFault.paris) == day }
-            let storedVisits = try await h.int("SELECT COUNT(*) FROM visits WHERE _date = '\(day)'")
-            let summarized = try await h.int("SELECT nb_visits FROM visits_summary WHERE _date = '\(day)'")
-            switch fault {
-            case .lateImport:
-                // Neither the visits nor the day's reports have them.
-                #expect(storedVisits < Int64(log.count))
-                #expect(summarized < Int64(log.count))
-            case .pageOrderShift:
-                #expect(storedVisits < 40)
-                #expect(log.count == 40)
-            case .reArchived:
-                // The log was complete, the reports are those of the old archive.
-                #expect(storedVisits == Int64(log.count))
-                #expect(summarized == Int64(log.count) - 3)
-            case .staleArchive:
-                // The warehouse holds the log, and the stale archive's reports.
-                #expect(storedVisits == Int64(log.count))
-                #expect(summarized == Int64(log.count) - 3)
+        try await withHarness { h in
+            let setup = try await fault.setUp(h)
+            for day in setup.days {
+                let log = h.fake.visits(siteId: 1).filter { LocalDay.containing(epochSeconds: Int64($0.lastActionTimestamp), in: DataFault.paris) == day }
+                let storedVisits = try await h.int("SELECT COUNT(*) FROM visits WHERE _date = '\(day)'")
+                let summarized = try await h.int("SELECT nb_visits FROM visits_summary WHERE _date = '\(day)'")
+                switch fault {
+                case .lateImport:
+                    // Neither the visits nor the day's reports have them.
+                    #expect(storedVisits < Int64(log.count))
+                    #expect(summarized < Int64(log.count))
+                case .pageOrderShift:
+                    #expect(storedVisits < 40)
+                    #expect(log.count == 40)
+                case .reArchived:
+                    // The log was complete, the reports are those of the old archive.
+                    #expect(storedVisits == Int64(log.count))
+                    #expect(summarized == Int64(log.count) - 3)
+                case .staleArchive:
+                    // The warehouse holds the log, and the stale archive's reports.
+                    #expect(storedVisits == Int64(log.count))
+                    #expect(summarized == Int64(log.count) - 3)
+                }
             }
-        }
-        if fault == .lateImport || fault == .pageOrderShift {
-            #expect(!setup.missedVisits.isEmpty)
-            let stored = try await h.int("SELECT COUNT(*) FROM visits WHERE id_visit IN (\(setup.missedVisits.map(String.init).joined(separator: ",")))")
-            #expect(stored == 0)
+            if fault == .lateImport || fault == .pageOrderShift {
+                #expect(!setup.missedVisits.isEmpty)
+                let stored = try await h.int("SELECT COUNT(*) FROM visits WHERE id_visit IN (\(setup.missedVisits.map(String.init).joined(separator: ",")))")
+                #expect(stored == 0)
+            }
         }
     }
 
     /// The fake's faults behave as Matomo: a frozen archive answers its old counts to VisitsSummary
     /// while Live lists the log; a shifted tie order shows only on a following page.
     @Test func fakeFaultsAnswerAsDescribed() async throws {
-        let h = try await SyncHarness.start()
-        defer { Task { await h.stop() } }
-        h.fake.generateTraffic(siteId: 1, days: 5, visitsPerDay: 10...10, seed: 3)
-        let day = h.fake.localDate(siteId: 1, daysAgo: 2)
-        let client = try h.client()
-        defer { Task { await client.shutdown() } }
-        func count() async throws -> Int64? {
-            let body = try await client.call("VisitsSummary.get", [("idSite", "1"), ("period", "day"), ("date", day), ("showColumns", "nb_visits")])
-            return try ReportParsing.column("nb_visits", body, method: "VisitsSummary.get", singleDay: LocalDay(day)).first?.1?.intValue
+        try await withHarness { h in
+            h.fake.generateTraffic(siteId: 1, days: 5, visitsPerDay: 10...10, seed: 3)
+            let day = h.fake.localDate(siteId: 1, daysAgo: 2)
+            let client = try h.client()
+            try await withStopping({ await client.shutdown() }) { () async throws -> Void in
+                func count() async throws -> Int64? {
+                    let body = try await client.call("VisitsSummary.get", [("idSite", "1"), ("period", "day"), ("date", day), ("showColumns", "nb_visits")])
+                    return try ReportParsing.column("nb_visits", body, method: "VisitsSummary.get", singleDay: LocalDay(day)).first?.1?.intValue
+                }
+                func logCount() async throws -> Int {
+                    let body = try await client.call("Live.getLastVisitsDetails", [("idSite", "1"), ("period", "day"), ("date", day), ("filter_limit", "-1"), ("doNotFetchActions", "1")])
+                    return try ReportParsing.visits(body, method: "Live.getLastVisitsDetails").count
+                }
+                #expect(try await count() == 10)
+                h.fake.freezeArchive(siteId: 1, day: day)
+                h.fake.importLateVisits(siteId: 1, day: day, count: 3, seed: 5)
+                #expect(try await count() == 10)
+                #expect(try await logCount() == 13)
+                h.fake.rebuildArchive(siteId: 1, day: day)
+                #expect(try await count() == 13)
+            }
         }
-        func logCount() async throws -> Int {
-            let body = try await client.call("Live.getLastVisitsDetails", [("idSite", "1"), ("period", "day"), ("date", day), ("filter_limit", "-1"), ("doNotFetchActions", "1")])
-            return try ReportParsing.visits(body, method: "Live.getLastVisitsDetails").count
-        }
-        #expect(try await count() == 10)
-        h.fake.freezeArchive(siteId: 1, day: day)
-        h.fake.importLateVisits(siteId: 1, day: day, count: 3, seed: 5)
-        #expect(try await count() == 10)
-        #expect(try await logCount() == 13)
-        h.fake.rebuildArchive(siteId: 1, day: day)
-        #expect(try await count() == 13)
     }
 }

@@ -4,6 +4,8 @@ public enum SyncEvent: Sendable {
     /// After each commit.
     case progress(TableName, siteId: Int, daysDone: Int, daysTotal: Int, rows: Int)
     case tableFinished(TableReport)
+    /// A scheduled verify of one site ended (`verify = { ... }` of a config): the console's run history keeps it.
+    case verifyFinished(ScheduledVerifyRun)
 }
 
 /// Receives sync events. Called from the sync task; implementations must be quick.

@@ -21,9 +21,12 @@ public final class ScheduledRunner: Sendable {
 
     public func shutdown() async { await service.shutdown() }
 
-    /// One pass over the due tables (every table with `all`). Throws when stopped by a signal.
+    /// One pass over the due tables (every table with `all`), then the due verifies with `verifies`.
+    /// Throws when stopped by a signal.
     @discardableResult
-    public func runOnce(all: Bool = false) async throws -> [TableReport] { try await service.runOnce(all: all) }
+    public func runOnce(all: Bool = false, verifies: Bool = false) async throws -> [TableReport] {
+        try await service.runOnce(all: all, verifies: verifies)
+    }
 
     /// Runs until a signal asks to stop; returns then, with every started batch committed.
     public func runForever(pollInterval: Duration = .seconds(1)) async throws { try await service.runForever(pollInterval: pollInterval) }

@@ -86,13 +86,18 @@ public final class SyncService: Sendable {
     }
 
     /// One pass: the units that are due (every unit with `all`; a table without a frequency is always
-    /// due). Throws when stopped by a signal, and when a `.perSite` run cannot run at all.
+    /// due), then, with `verifies`, the sources' scheduled verifies that are due (the console's passes;
+    /// `sync --config` leaves them to `run` and `verify`). Throws when stopped by a signal, and when a
+    /// `.perSite` run cannot run at all.
     @discardableResult
-    public func runOnce(all: Bool = false) async throws -> [TableReport] {
+    public func runOnce(all: Bool = false, verifies: Bool = false) async throws -> [TableReport] {
         try await warehouse.prepare()
         try await warehouse.lockForSync()
         return try await withCleanup {
-            try await runDue(try await units(), all: all)
+            let units = try await units()
+            let reports = try await runDue(units, all: all)
+            if verifies { try await runDueVerifies(units) }
+            return reports
         } cleanup: {
             await warehouse.unlockSync()
         }

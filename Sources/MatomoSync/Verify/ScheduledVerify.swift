@@ -1,8 +1,34 @@
 import Foundation
 import MatomoAPI
 
-/// `run` verifies each source that asks for it (`verify = { ... }`), site by site, when due: the
-/// next-due time, the last outcome and what is still wrong are saved in the state table under
+/// One scheduled verify of one site, as the progress event and the console's run history carry it.
+public struct ScheduledVerifyRun: Sendable {
+    public enum Result: String, Sendable {
+        /// Every checked day agrees, or every difference was repaired.
+        case clean
+        /// Something still differs (see `message`).
+        case differs
+        /// The verify could not run to its end (see `message`).
+        case failed
+    }
+
+    public var instance: String
+    public var siteId: Int
+    /// The state row it is kept under: the source's table prefix and `_verify`.
+    public var key: StateKey
+    public var startedAt: Date
+    public var seconds: Double
+    /// Table days checked and repaired, over every table of the site.
+    public var daysChecked: Int
+    public var daysRepaired: Int
+    public var requests: Int
+    public var result: Result
+    /// The verdict when something differs, the error when it failed.
+    public var message: String?
+}
+
+/// `run` and `serve` verify each source that asks for it (`verify = { ... }`), site by site, when due:
+/// the next-due time, the last outcome and what is still wrong are saved in the state table under
 /// `_verify`, so `status` shows them and a restart does not verify again before it is due.
 extension SyncService {
     func verifyKey(source: Int, siteId: Int) -> StateKey {
@@ -39,6 +65,10 @@ extension SyncService {
             var state = try await warehouse.loadState(key) ?? TableState()
             guard Schedule.isDue(state, every: v.plan.every, now: now()) else { continue }
             let source = plan.sources[v.source]
+            let started = now()
+            let requestsBefore = clients[v.source].requestTotal
+            var run = ScheduledVerifyRun(instance: clients[v.source].instance.endpoint, siteId: v.siteId, key: key, startedAt: started,
+                                         seconds: 0, daysChecked: 0, daysRepaired: 0, requests: 0, result: .clean)
             var options = VerifyOptions()
             options.days = v.plan.days
             options.repair = v.plan.repair
@@ -59,6 +89,10 @@ extension SyncService {
                 state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: finished, every: v.plan.every, failures: 0))
                 if report.clean { logger.notice("verify site \(v.siteId): \(report.verdict)") } else { logger.error("verify site \(v.siteId): \(report.verdict)") }
                 reports.append(report)
+                run.daysChecked = report.tables.reduce(0) { $0 + $1.daysChecked }
+                run.daysRepaired = report.tables.reduce(0) { $0 + $1.daysRepaired }
+                run.result = report.clean ? .clean : .differs
+                run.message = report.differences.isEmpty ? nil : report.verdict
             } catch {
                 if error is CancellationError { throw error }
                 let finished = now()
@@ -67,8 +101,13 @@ extension SyncService {
                 state.failures += 1
                 state.nextRunAt = Timestamps.iso(Schedule.nextRun(after: finished, every: v.plan.every, failures: state.failures))
                 logger.error("verify site \(v.siteId) failed: \(SyncFailure.describe(error))")
+                run.result = .failed
+                run.message = SyncFailure.describe(error)
             }
             try await warehouse.saveState(key, state)
+            run.seconds = now().timeIntervalSince(started)
+            run.requests = clients[v.source].requestTotal - requestsBefore
+            progress.report(.verifyFinished(run))
         }
         return reports
     }

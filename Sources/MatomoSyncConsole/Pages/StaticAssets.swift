@@ -78,9 +78,9 @@ enum StaticAssets {
         th, td { border: 1px solid #dde1e8; padding: .3em .6em; text-align: left; vertical-align: top; }
         th { background: #eef1f5; }
         .state { font-weight: 600; }
-        .state-synced { color: #18794e; }
+        .state-synced, .state-clean { color: #18794e; }
         .state-running { color: #1d5fd1; }
-        .state-failed, .error, .error-text { color: #b42318; }
+        .state-failed, .state-differs, .error, .error-text { color: #b42318; }
         .state-paused, .state-queued { color: #7a6a00; }
         .ok { color: #18794e; }
         .flash { background: #e7f6ec; padding: .4em .8em; border-radius: 4px; }

@@ -96,6 +96,7 @@ enum Templates {
     static let source = """
         <h1>{{url}}</h1>
         <p>{{sites}}{{#prefix}} · table prefix <code>{{prefix}}</code>{{/prefix}} · token: kept in <code>{{tokenPlace}}</code> (never shown)</p>
+        {{#verify}}<p>Verified against Matomo {{verify}} (set in the config file's <code>verify</code>); each verify is in the run history.</p>{{/verify}}
         <div data-live="/events">
         <table class="tables">
           <thead><tr><th>site</th><th>table</th><th>state</th><th>rows</th><th>last success</th><th>next run</th><th>method and frequency</th><th>actions</th></tr></thead>
