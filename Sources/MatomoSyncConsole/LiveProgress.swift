@@ -32,26 +32,28 @@ public final class LiveProgress: SyncProgress, Sendable {
         self.now = now
     }
 
-    static func key(_ table: TableName, _ siteId: Int) -> String { "\(siteId)|\(table.rawValue)" }
+    /// Keyed by the table's name in the warehouse: two sources may sync the same table of the same
+    /// site ID (into two prefixes), and each row of the page shows its own run.
+    static func key(_ physicalTable: String, _ siteId: Int) -> String { "\(siteId)|\(physicalTable)" }
 
     public func report(_ event: SyncEvent) {
         let t = now()
         switch event {
-        case .tableStarted(let table, let siteId, let daysTotal):
+        case .tableStarted(_, let siteId, let physical, let daysTotal):
             state.withLock {
-                $0.running[Self.key(table, siteId)] = Running(daysDone: 0, daysTotal: daysTotal, rows: 0, startedAt: t)
+                $0.running[Self.key(physical, siteId)] = Running(daysDone: 0, daysTotal: daysTotal, rows: 0, startedAt: t)
                 $0.version += 1
             }
             metrics?.inProgress(delta: 1)
-        case .progress(let table, let siteId, let daysDone, let daysTotal, let rows):
+        case .progress(_, let siteId, let physical, let daysDone, let daysTotal, let rows):
             state.withLock {
-                let started = $0.running[Self.key(table, siteId)]?.startedAt ?? t
-                $0.running[Self.key(table, siteId)] = Running(daysDone: daysDone, daysTotal: daysTotal, rows: rows, startedAt: started)
+                let started = $0.running[Self.key(physical, siteId)]?.startedAt ?? t
+                $0.running[Self.key(physical, siteId)] = Running(daysDone: daysDone, daysTotal: daysTotal, rows: rows, startedAt: started)
                 $0.version += 1
             }
         case .tableFinished(let report):
             let wasRunning = state.withLock { s -> Bool in
-                let was = s.running.removeValue(forKey: Self.key(report.table, report.siteId)) != nil
+                let was = s.running.removeValue(forKey: Self.key(report.physicalTable, report.siteId)) != nil
                 if keepsFinished { s.finished.append(.table(report, finishedAt: t)) }
                 s.version += 1
                 return was
@@ -66,8 +68,9 @@ public final class LiveProgress: SyncProgress, Sendable {
         }
     }
 
-    public func running(_ table: TableName, siteId: Int) -> Running? {
-        state.withLock { $0.running[Self.key(table, siteId)] }
+    /// The run of the warehouse table `physicalTable` (prefix included) for the site, while it runs.
+    public func running(_ physicalTable: String, siteId: Int) -> Running? {
+        state.withLock { $0.running[Self.key(physicalTable, siteId)] }
     }
 
     /// Changes whenever something starts, moves or finishes: the live page's cue to refresh.

@@ -53,7 +53,7 @@ enum TableRows {
                 let physical = source.tablePrefix + name.rawValue
                 let status = statuses.first { $0.instance == instance && $0.siteId == site && $0.table == physical }
                 let spec = source.catalog.spec(name)
-                let running = progress.running(spec?.derivedFrom ?? name, siteId: site)
+                let running = progress.running(source.tablePrefix + (spec?.derivedFrom ?? name).rawValue, siteId: site)
                 let state: String
                 if plan.paused {
                     state = "paused"

@@ -29,28 +29,28 @@ final class ProgressPrinter: SyncProgress {
         self.live = !quiet && format == .text && isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1
     }
 
-    private func barKey(_ table: TableName, _ site: Int) -> String { "\(site)/\(table.rawValue)" }
+    private func barKey(_ physicalTable: String, _ site: Int) -> String { "\(site)/\(physicalTable)" }
 
     func report(_ event: SyncEvent) {
         switch event {
-        case .tableStarted(let table, let site, _):
+        case .tableStarted(let table, let site, let physical, _):
             guard live else { return }
             let title = "\(table.rawValue) (site \(site))"
             let started = display.withLock { d -> ActivityIndicator<ProgressBar>? in
                 if d == nil {
                     d = LiveDisplay(bar: terminal.progressBar(title: title))
-                    d!.running.append((barKey(table, site), Date(), 0, title))
+                    d!.running.append((barKey(physical, site), Date(), 0, title))
                     return d!.bar
                 }
-                d!.running.append((barKey(table, site), Date(), 0, title))
+                d!.running.append((barKey(physical, site), Date(), 0, title))
                 Self.redraw(&d!)
                 return nil
             }
             started?.start()
-        case .progress(let table, let site, let done, let total, let rows):
+        case .progress(let table, let site, let physical, let done, let total, let rows):
             guard live else { return }
             display.withLock { d in
-                guard d != nil, let i = d!.running.firstIndex(where: { $0.key == barKey(table, site) }) else { return }
+                guard d != nil, let i = d!.running.firstIndex(where: { $0.key == barKey(physical, site) }) else { return }
                 let elapsed = Date().timeIntervalSince(d!.running[i].started)
                 d!.running[i].fraction = total > 0 ? Double(done) / Double(total) : 1
                 d!.running[i].title = "\(table.rawValue) (site \(site)): " + Self.progressText(done: done, total: total, rows: rows, elapsed: elapsed)
@@ -66,7 +66,7 @@ final class ProgressPrinter: SyncProgress {
             enum Outcome { case noBar, stillRunning, barDone(ActivityIndicator<ProgressBar>, failed: Bool, lines: [String]) }
             let outcome = display.withLock { d -> Outcome in
                 guard d != nil else { return .noBar }
-                d!.running.removeAll { $0.key == barKey(r.table, r.siteId) }
+                d!.running.removeAll { $0.key == barKey(r.physicalTable.isEmpty ? r.table.rawValue : r.physicalTable, r.siteId) }
                 if r.error != nil { d!.failed = true }
                 if show { d!.finishedLines.append(line) }
                 guard d!.running.isEmpty else {

@@ -40,7 +40,8 @@ import Testing
                 _ = try await b.post(client, "/sources", [("url", h.fakeURL.absoluteString), ("site", "1"), ("token", "fake-token"),
                                                           ("table_visits_summary", "on"), ("table_goals", "on")])
                 _ = try await h.waitUntilSettled()
-                #expect(try await h.backend.runHistory(source: 0).count == 2)
+                // The history is written once the pass ends, a moment after both tables show synced.
+                try await waitFor { try await h.backend.runHistory(source: 0).count == 2 }
                 _ = try await b.get(client, "/sources/0")
                 // Sync now: a second run of the table lands in the history.
                 let sync = try await b.post(client, "/sources/0/tables/visits_summary/sync", [("site", "1")])

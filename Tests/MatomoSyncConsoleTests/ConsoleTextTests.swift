@@ -24,4 +24,27 @@ struct ConsoleTextTests {
         #expect(svg.components(separatedBy: "<rect").count == 3)
         #expect(VisitsChart.svg([]).contains("No visits_summary rows yet"))
     }
+
+    /// Two sources may sync site 1's visits into two prefixes (two Matomo instances): the run of one
+    /// shows on its own row only, and its end clears that row alone.
+    @Test func aRunShowsOnTheRowOfItsOwnSourceOnly() {
+        func source(_ url: String, prefix: String) -> SourceConfig {
+            SourceConfig(url: url, sites: .ids([1]), token: .env("T"), tokenValue: "t0123456789", tablePrefix: prefix,
+                         backfillDays: 365, every: 3600, tables: [.visits: TablePlan(method: .incremental, every: 3600)])
+        }
+        let first = source("https://a.example.com", prefix: ""), second = source("https://b.example.com", prefix: "source2_")
+        let progress = LiveProgress(metrics: nil)
+        func state(_ s: SourceConfig, _ index: Int) -> String? {
+            TableRows.rows(source: s, index: index, statuses: [], progress: progress, redact: { $0 }).first { $0.table == "visits" }?.state
+        }
+        progress.report(.tableStarted(.visits, siteId: 1, physicalTable: "source2_visits", daysTotal: 10))
+        progress.report(.progress(.visits, siteId: 1, physicalTable: "source2_visits", daysDone: 4, daysTotal: 10, rows: 40))
+        #expect(state(first, 0) == "queued" && state(second, 1) == "running")
+        #expect(progress.running("source2_visits", siteId: 1)?.daysDone == 4 && progress.running("visits", siteId: 1) == nil)
+        progress.report(.tableStarted(.visits, siteId: 1, physicalTable: "visits", daysTotal: 5))
+        var done = TableReport(table: .visits, siteId: 1)
+        done.physicalTable = "source2_visits"
+        progress.report(.tableFinished(done))
+        #expect(state(first, 0) == "running" && state(second, 1) == "queued")
+    }
 }

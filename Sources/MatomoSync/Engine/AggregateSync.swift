@@ -15,7 +15,7 @@ extension SyncEngine {
                                              fullRefresh: false, siteCreated: created)
         run.report.days = window
         noteRefreshWindow(&run, first: window.first)
-        progress.report(.tableStarted(run.spec.name, siteId: siteId, daysTotal: window.count))
+        progress.report(.tableStarted(run.spec.name, siteId: siteId, physicalTable: run.report.physicalTable, daysTotal: window.count))
         let chunks = AggregatePlanner.chunks(window, acceptsDateRange: run.spec.acceptsDateRange,
                                              rangeDays: options.rangeDays, bulkDays: options.bulkDays)
         var done = 0
@@ -69,7 +69,7 @@ extension SyncEngine {
             run.state.cursor = ReportCursor(day: chunk.last, singleDate: run.spec.userDeclared && !run.spec.acceptsDateRange).text
             try await commit(&run, rows: rows, replace: .days(chunk.days.map(\.description)))
             done += chunk.count
-            progress.report(.progress(run.spec.name, siteId: siteId, daysDone: done, daysTotal: window.count, rows: run.report.rows))
+            progress.report(.progress(run.spec.name, siteId: siteId, physicalTable: run.report.physicalTable, daysDone: done, daysTotal: window.count, rows: run.report.rows))
         }
     }
 

@@ -47,11 +47,11 @@ extension SyncEngine {
                 }
                 run.state.cursor = cursor!.description
                 try await commit(&run, rows: rows, replace: .byKey, derived: derived.writes)
-                progress.report(.progress(.visits, siteId: siteId, daysDone: done, daysTotal: days.count, rows: run.report.rows))
+                progress.report(.progress(.visits, siteId: siteId, physicalTable: run.report.physicalTable, daysDone: done, daysTotal: days.count, rows: run.report.rows))
                 if deferred { break walk }
                 if visits.count < page.limit { break }
             }
-            progress.report(.progress(.visits, siteId: siteId, daysDone: done + 1, daysTotal: days.count, rows: run.report.rows))
+            progress.report(.progress(.visits, siteId: siteId, physicalTable: run.report.physicalTable, daysDone: done + 1, daysTotal: days.count, rows: run.report.rows))
         }
     }
 }

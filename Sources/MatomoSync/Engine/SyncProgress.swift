@@ -1,8 +1,10 @@
 /// What the engine reports while it runs; the CLI turns it into a progress display or log lines.
 public enum SyncEvent: Sendable {
-    case tableStarted(TableName, siteId: Int, daysTotal: Int)
+    /// `physicalTable`: the table's name in the warehouse (with the source's prefix). With the site it
+    /// tells two sources' runs apart: they may sync the same table of the same site ID into two prefixes.
+    case tableStarted(TableName, siteId: Int, physicalTable: String, daysTotal: Int)
     /// After each commit.
-    case progress(TableName, siteId: Int, daysDone: Int, daysTotal: Int, rows: Int)
+    case progress(TableName, siteId: Int, physicalTable: String, daysDone: Int, daysTotal: Int, rows: Int)
     case tableFinished(TableReport)
     /// A scheduled verify of one site ended (`verify = { ... }` of a config): the console's run history keeps it.
     case verifyFinished(ScheduledVerifyRun)

@@ -46,7 +46,7 @@ extension SyncEngine {
             try await commit(&run, rows: rows, replace: .byKey, derived: derived.writes)
             try checkStop()
             let done = finished ? segment.days.last.dayNumber - window.first.dayNumber + 1 : segment.days.first.dayNumber - window.first.dayNumber
-            progress.report(.progress(.visits, siteId: siteId, daysDone: done, daysTotal: window.count, rows: run.report.rows))
+            progress.report(.progress(.visits, siteId: siteId, physicalTable: run.report.physicalTable, daysDone: done, daysTotal: window.count, rows: run.report.rows))
             if let deferred {
                 run.report.deferredVisits += deferred
                 break
@@ -77,7 +77,7 @@ extension SyncEngine {
         let window = DayRange(firstDay, max(firstDay, LocalDay.containing(epochSeconds: cutoff, in: zone)))
         run.report.days = window
         noteRefreshWindow(&run, first: window.first)
-        progress.report(.tableStarted(.visits, siteId: siteId, daysTotal: window.count))
+        progress.report(.tableStarted(.visits, siteId: siteId, physicalTable: run.report.physicalTable, daysTotal: window.count))
         return (zone, cutoff, stored, window)
     }
 

@@ -7,7 +7,7 @@ extension SyncEngine {
     /// of the sync.
     func syncWholeList(_ run: inout TableRun) async throws {
         let today = LocalDay.containing(options.now(), in: run.site.timeZone)
-        progress.report(.tableStarted(run.spec.name, siteId: siteId, daysTotal: 1))
+        progress.report(.tableStarted(run.spec.name, siteId: siteId, physicalTable: run.report.physicalTable, daysTotal: 1))
         try checkStop()
         let body = try await client.call(run.spec.method, run.spec.listParameters(siteId: siteId))
         run.report.requests += 1
@@ -15,6 +15,6 @@ extension SyncEngine {
         let rows = list.map { run.shaper.shape($0, siteId: siteId, date: today.description, syncedAt: run.syncedAt) }
         run.state.cursor = nil
         try await commit(&run, rows: rows, replace: .site)
-        progress.report(.progress(run.spec.name, siteId: siteId, daysDone: 1, daysTotal: 1, rows: run.report.rows))
+        progress.report(.progress(run.spec.name, siteId: siteId, physicalTable: run.report.physicalTable, daysDone: 1, daysTotal: 1, rows: run.report.rows))
     }
 }
