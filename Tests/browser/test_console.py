@@ -208,7 +208,9 @@ def test_link_import_watch_and_query(fake, console, browser):
     # The source's page: history, chart.
     browser.find_element(By.XPATH, f"//h2/a[normalize-space()='{url}']").click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "svg.chart rect"))
-    assert browser.find_elements(By.CSS_SELECTOR, "table.history tbody tr")
+    # The run history is written when the scheduler's pass ends, a moment after the tables show
+    # synced, and the page does not update it live: reload until it is there.
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.history tbody tr") or d.refresh())
     for label in ["Sync now", "Full refresh", "Pause", "Remove source"]:
         assert browser.find_elements(By.XPATH, f"//button[normalize-space()='{label}']"), label
     shoot(browser, "4-source")
