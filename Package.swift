@@ -114,7 +114,9 @@ let package = Package(
         ),
         .testTarget(
             name: "MatomoFakeTests",
-            dependencies: ["MatomoFake"]
+            dependencies: ["MatomoFake"],
+            // Real answers, read by path (#filePath) rather than bundled.
+            exclude: ["Samples"]
         ),
         // The client alone: URLs, tokens, JSON reading, rate limits, retries (against the fake).
         .testTarget(

@@ -206,7 +206,7 @@ public func shapeDifferences(real: AnswerShape, fake: AnswerShape, path: String 
     case (.emptyArray, .list), (.list, .emptyArray), (.emptyArray, .typed), (.typed, .emptyArray), (.null, _), (_, .null):
         return []
     // A day of a date-keyed answer: `[]` is a day without data, an object a day with some.
-    case (.emptyArray, .object), (.object, .emptyArray) where path.hasSuffix("{}"):
+    case (.emptyArray, .object) where path.hasSuffix("{}"), (.object, .emptyArray) where path.hasSuffix("{}"):
         return []
     // The variations real Matomo itself shows.
     case (.number, .numericString), (.numericString, .number), (.numericString, .string), (.string, .numericString):
