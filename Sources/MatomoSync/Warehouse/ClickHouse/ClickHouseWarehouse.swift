@@ -17,8 +17,8 @@ public actor ClickHouseWarehouse: Warehouse {
     public nonisolated let displayName: String
     let http: ClickHouseHTTP
     let readOnly: Bool
-    /// Columns (in table order) and their ClickHouse types per storage table.
-    var tables: [String: TableInfo] = [:]
+    /// Columns (in table order, without `_version`) per storage table.
+    var tables: [String: TableColumns] = [:]
     /// Tables whose view is known to exist.
     var views: Set<String> = []
     private var lastVersion: UInt64 = 0
@@ -28,18 +28,13 @@ public actor ClickHouseWarehouse: Warehouse {
     var heartbeat: Task<Void, Never>?
     var lockLost = false
 
-    struct TableInfo {
-        var names: [String]
-        var types: [String: String]
-    }
-
     public init(url: ServerURL, readOnly: Bool = false) throws {
         displayName = url.redacted
         http = ClickHouseHTTP(url: url, displayName: url.redacted)
         self.readOnly = readOnly
     }
 
-    static func storage(_ table: String) -> String { "_raw_" + table }
+    static func storage(_ table: String) -> String { ClickHouseDialect.storage(table) }
 
     // MARK: Warehouse
 
@@ -62,23 +57,15 @@ public actor ClickHouseWarehouse: Warehouse {
         // No transactions: each part's state follows its rows, the derived parts first, so a crash
         // leaves at worst rows the next run fetches and replaces again.
         for w in w.parts {
-            var info = try await ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
             let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
-            try await widenForValues(w.table, w.batch.columns, rows, info: &info)
+            let info = try await ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey,
+                                             fitting: (w.batch.columns, rows))
             let version = nextVersion()
-            try await insert(Self.storage(w.table), columns: w.batch.columns.map(\.name), rows: rows, info: info, version: version)
-            let site = "`_site_id` = \(w.stateKey.siteId)"
-            switch w.replace {
-            case .byKey: break
-            case .days(let days) where !days.isEmpty:
-                let list = days.map { "toDate(\(chString($0)))" }.joined(separator: ", ")
-                try await deleteOlder(Self.storage(w.table), version: version, where: "\(site) AND `_date` IN (\(list))")
-            case .keys(let column, let values) where !values.isEmpty:
-                let list = values.map(String.init).joined(separator: ", ")
-                try await deleteOlder(Self.storage(w.table), version: version, where: "\(site) AND \(chName(column)) IN (\(list))")
-            case .site:
-                try await deleteOlder(Self.storage(w.table), version: version, where: site)
-            case .days, .keys: break
+            try await insert(Self.storage(w.table), columns: w.batch.columns.map(\.name), rows: rows, info: info, mergeKey: w.mergeKey, version: version)
+            if let selection = w.replace.deletion {
+                for c in RowReplacement.conditions(selection, siteId: w.stateKey.siteId, columns: info, dialect: ClickHouseDialect()) {
+                    try await deleteOlder(Self.storage(w.table), version: version, where: c.sql)
+                }
             }
             try await saveState(w.stateKey, w.state)
         }
@@ -88,7 +75,7 @@ public actor ClickHouseWarehouse: Warehouse {
         try checkLockHeld()
         let info = try await ensureTable(stateTableName, columns: StateTable.columns, mergeKey: StateTable.key)
         let row = StateTable.row(key, s)
-        try await insert(Self.storage(stateTableName), columns: StateTable.columns.map(\.name), rows: [row], info: info, version: nextVersion())
+        try await insert(Self.storage(stateTableName), columns: StateTable.names, rows: [row], info: info, mergeKey: StateTable.key, version: nextVersion())
     }
 
     public func dropTable(_ table: String) async throws {
@@ -101,28 +88,23 @@ public actor ClickHouseWarehouse: Warehouse {
     public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
                         siteId: Int, replacingFrom firstDay: String?, stateKey: StateKey, state: TableState) async throws {
         try checkLockHeld()
-        guard let source = try await describe(Self.storage(staging)) else {
+        guard let staged = try await describe(Self.storage(staging)) else {
             throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
         }
-        let names = source.names.filter { $0 != "_version" }
-        let stagingColumns = names.map { Column($0, ClickHouseTypes.columnType(source.types[$0]!)) }
-        var info = try await ensureTable(table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
-        for c in stagingColumns {
-            let target = ClickHouseTypes.columnType(info.types[c.name]!)
-            let wider = ServerTypes.union(target, c.type)
-            if wider != target { try await widen(table, c.name, to: wider, info: &info) }
-        }
+        let stagedColumns = staged.columns
+        let info = try await ensureTable(table, columns: declaredColumns + stagedColumns, mergeKey: mergeKey, holding: stagedColumns)
+        // No transaction: the staged rows go in at a new version first, then the older versions of
+        // the replaced rows are deleted, as a write replaces its days.
         let version = nextVersion()
-        let values = names.map { name -> String in
-            let (from, to) = (source.types[name]!, info.types[name]!)
-            return from == to ? chName(name) : "CAST(\(chName(name)) AS \(to))"
-        }
+        let dialect = ClickHouseDialect()
+        let values = stagedColumns.map { dialect.cast(chName($0.name), from: $0.type, to: info[$0.name]!, column: $0.name, mergeKey: mergeKey) }
         try await http.run("""
-            INSERT INTO \(chName(Self.storage(table))) (\(names.map(chName).joined(separator: ", ")), `_version`)
+            INSERT INTO \(chName(Self.storage(table))) (\(staged.names.map(chName).joined(separator: ", ")), `_version`)
             SELECT \(values.joined(separator: ", ")), toUInt64(\(version)) FROM \(chName(Self.storage(staging))) FINAL
             """)
-        let window = firstDay.map { " AND `_date` >= toDate(\(chString($0)))" } ?? ""
-        try await deleteOlder(Self.storage(table), version: version, where: "`_site_id` = \(siteId)" + window)
+        for c in RowReplacement.conditions(RowReplacement.promoted(from: firstDay), siteId: siteId, columns: info, dialect: dialect) {
+            try await deleteOlder(Self.storage(table), version: version, where: c.sql)
+        }
         try await saveState(stateKey, state)
         // Dropped last: until the state says the refresh is done, a rerun promotes again.
         try await dropTable(staging)

@@ -12,8 +12,8 @@ public actor PostgresWarehouse: Warehouse {
     let schema: String
     let readOnly: Bool
     var connection: PostgresConnection?
-    /// Column types per table, as the server has them; forgotten when a transaction rolls back.
-    var columnCache: [String: [String: ColumnType]] = [:]
+    /// Columns per table, as the server has them; forgotten when a transaction rolls back.
+    var columnCache: [String: TableColumns] = [:]
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
     /// Holders of the sync lock in this process (the scheduler runs tables at once through one warehouse).
@@ -77,24 +77,15 @@ public actor PostgresWarehouse: Warehouse {
         try await serialized {
             try await self.transaction {
                 for w in w.parts {
-                    var types = try await self.ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
                     let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
-                    try await self.widenForValues(w.table, w.batch.columns, rows, types: &types)
-                    var binds = PostgresBindings()
-                    binds.append(Int64(w.stateKey.siteId))
-                    switch w.replace {
-                    case .byKey: break
-                    case .days(let days):
-                        binds.append(days)
-                        let date = types["_date"] == .date ? "\(q("_date")) = ANY($2::DATE[])" : "\(q("_date"))::TEXT = ANY($2)"
-                        try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1 AND \(date)", binds)
-                    case .keys(let column, let values):
-                        binds.append(values)
-                        try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1 AND \(q(column)) = ANY($2::BIGINT[])", binds)
-                    case .site:
-                        try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1", binds)
+                    let columns = try await self.ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey,
+                                                             fitting: (w.batch.columns, rows))
+                    if let selection = w.replace.deletion {
+                        for d in RowReplacement.deletes(from: w.table, selection, siteId: w.stateKey.siteId, columns: columns, dialect: PostgresDialect()) {
+                            try await self.execute(d)
+                        }
                     }
-                    try await self.insert(w.table, columns: w.batch.columns.map(\.name), rows: rows, types: types, mergeKey: w.mergeKey)
+                    try await self.insert(w.table, columns: w.batch.columns.map(\.name), rows: rows, types: columns, mergeKey: w.mergeKey)
                     try await self.saveState(w.stateKey, w.state, inTransaction: true)
                 }
             }
@@ -120,29 +111,15 @@ public actor PostgresWarehouse: Warehouse {
                         siteId: Int, replacingFrom firstDay: String?, stateKey: StateKey, state: TableState) async throws {
         try await serialized {
             try await self.transaction {
-                let stagingTypes = try await self.columnTypes(staging)
-                guard !stagingTypes.isEmpty else {
+                guard let staged = try await self.columns(staging) else {
                     throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
                 }
-                let stagingColumns = stagingTypes.keys.sorted().map { Column($0, stagingTypes[$0]!) }
-                var types = try await self.ensureTable(table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
-                for c in stagingColumns {
-                    let wider = ServerTypes.union(types[c.name]!, c.type)
-                    if wider != types[c.name] { try await self.widen(table, c.name, to: wider); types[c.name] = wider }
+                let stagedColumns = staged.columns.sorted { $0.name < $1.name }
+                let target = try await self.ensureTable(table, columns: declaredColumns + stagedColumns, mergeKey: mergeKey, holding: stagedColumns)
+                for statement in RowReplacement.promotion(staging: staging, into: table, stagedColumns: stagedColumns, target: target,
+                                                          mergeKey: mergeKey, siteId: siteId, replacingFrom: firstDay, dialect: PostgresDialect()) {
+                    try await self.execute(statement)
                 }
-                var binds = PostgresBindings()
-                binds.append(Int64(siteId))
-                if let firstDay {
-                    binds.append(firstDay)
-                    let date = types["_date"] == .date ? "\(q("_date")) >= $2::DATE" : "\(q("_date"))::TEXT >= $2"
-                    try await self.execute("DELETE FROM \(q(table)) WHERE \(q("_site_id")) = $1 AND \(date)", binds)
-                } else {
-                    try await self.execute("DELETE FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
-                }
-                let names = stagingColumns.map { q($0.name) }.joined(separator: ", ")
-                let values = stagingColumns.map { "\(q($0.name))::\(PostgresTypes.sqlType(types[$0.name]!))" }.joined(separator: ", ")
-                try await self.execute("INSERT INTO \(q(table)) (\(names)) SELECT \(values) FROM \(q(staging))")
-                try await self.execute("DROP TABLE \(q(staging))")
                 self.columnCache[staging] = nil
                 try await self.saveState(stateKey, state, inTransaction: true)
             }
@@ -161,7 +138,7 @@ public actor PostgresWarehouse: Warehouse {
 
     public func createTable(_ table: String, columns: [Column], key: [String]) async throws {
         _ = try await serialized {
-            try await self.transaction { try await self.ensureTable(table, columns: columns, mergeKey: key) }
+            try await self.transaction { _ = try await self.ensureTable(table, columns: columns, mergeKey: key) }
         }
     }
 
@@ -294,6 +271,24 @@ public actor PostgresWarehouse: Warehouse {
     }
 
     @discardableResult
+    func execute(_ statement: BoundStatement) async throws -> [PostgresRow] {
+        try await execute(statement.sql, Self.bindings(statement.values))
+    }
+
+    static func bindings(_ values: [Cell]) -> PostgresBindings {
+        var binds = PostgresBindings()
+        for cell in values {
+            switch cell {
+            case .int(let n): binds.append(n)
+            case .text(let t): binds.append(t)
+            case .real(let d): binds.append(d)
+            case .null: binds.append(String?.none)
+            }
+        }
+        return binds
+    }
+
+    @discardableResult
     func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws -> [PostgresRow] {
         let c = try await connect()
         var rows: [PostgresRow] = []
@@ -381,15 +376,7 @@ public actor PostgresWarehouse: Warehouse {
 
     /// One bound upsert of the state row, its columns and key from StateTable.
     private func saveState(_ key: StateKey, _ s: TableState, inTransaction: Bool) async throws {
-        var binds = PostgresBindings()
-        for cell in StateTable.row(key, s) {
-            switch cell {
-            case .int(let n): binds.append(n)
-            case .text(let t): binds.append(t)
-            case .real(let d): binds.append(d)
-            case .null: binds.append(String?.none)
-            }
-        }
+        let binds = Self.bindings(StateTable.row(key, s))
         let keys = Set(StateTable.key)
         let updates = StateTable.names.filter { !keys.contains($0) }.map { "\(q($0)) = EXCLUDED.\(q($0))" }
         try await execute("""

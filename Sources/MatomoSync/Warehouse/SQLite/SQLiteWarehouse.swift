@@ -59,12 +59,12 @@ public final class SQLiteWarehouse: Warehouse {
         for (i, version) in StateTable.versions.enumerated() {
             migrator.registerMigration("state \(i + 1): \(version.name)") { db in
                 if i == 0 {
-                    try db.execute(sql: StateTable.createSQL(quote: q, type: SQLiteWarehouse.sqlType))
+                    try db.execute(sql: StateTable.createSQL(quote: q, type: SQLiteDialect.sqlType))
                     return
                 }
                 let have = Set(try db.columns(in: stateTableName).map(\.name))
                 for c in version.columns where !have.contains(c.column.name) {
-                    try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN \(StateTable.definition(c, quote: q, type: SQLiteWarehouse.sqlType))")
+                    try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN \(StateTable.definition(c, quote: q, type: SQLiteDialect.sqlType))")
                 }
             }
         }
@@ -112,15 +112,11 @@ public final class SQLiteWarehouse: Warehouse {
     public func commit(_ w: TableWrite) async throws {
         try await write { db in
             for w in w.parts {
-                try self.ensureTable(db, w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
-                switch w.replace {
-                case .byKey: break
-                case .days(let days):
-                    try self.deleteIn(db, w.table, siteId: w.stateKey.siteId, column: "_date", days.map { $0.databaseValue })
-                case .keys(let column, let values):
-                    try self.deleteIn(db, w.table, siteId: w.stateKey.siteId, column: column, values.map { $0.databaseValue })
-                case .site:
-                    try db.execute(sql: "DELETE FROM \(q(w.table)) WHERE _site_id = ?", arguments: [w.stateKey.siteId])
+                let columns = try self.ensureTable(db, w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
+                if let selection = w.replace.deletion {
+                    for d in RowReplacement.deletes(from: w.table, selection, siteId: w.stateKey.siteId, columns: columns, dialect: SQLiteDialect()) {
+                        try Self.execute(db, d)
+                    }
                 }
                 if !w.batch.rows.isEmpty {
                     try self.insert(db, w.table, w.batch, mergeKey: w.mergeKey)
@@ -130,13 +126,8 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
-    private func deleteIn(_ db: Database, _ table: String, siteId: Int, column: String, _ values: [DatabaseValue]) throws {
-        for start in stride(from: 0, to: values.count, by: 500) {
-            let chunk = Array(values[start..<min(start + 500, values.count)])
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ? AND \(q(column)) IN (\(marks))",
-                           arguments: StatementArguments([siteId.databaseValue] + chunk))
-        }
+    private static func execute(_ db: Database, _ statement: BoundStatement) throws {
+        try db.execute(sql: statement.sql, arguments: StatementArguments(statement.values.map(databaseValue)))
     }
 
     public func saveState(_ key: StateKey, _ state: TableState) async throws {
@@ -156,16 +147,12 @@ public final class SQLiteWarehouse: Warehouse {
             guard try db.tableExists(staging) else {
                 throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
             }
-            let stagingColumns = try db.columns(in: staging).map { Column($0.name, Self.columnType($0.type)) }
-            try self.ensureTable(db, table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
-            if let firstDay {
-                try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ? AND _date >= ?", arguments: [siteId, firstDay])
-            } else {
-                try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ?", arguments: [siteId])
+            let stagedColumns = try db.columns(in: staging).map { Column($0.name, SQLiteDialect.columnType($0.type)) }
+            let target = try self.ensureTable(db, table, columns: declaredColumns + stagedColumns, mergeKey: mergeKey)
+            for statement in RowReplacement.promotion(staging: staging, into: table, stagedColumns: stagedColumns, target: target,
+                                                      mergeKey: mergeKey, siteId: siteId, replacingFrom: firstDay, dialect: SQLiteDialect()) {
+                try Self.execute(db, statement)
             }
-            let names = stagingColumns.map { q($0.name) }.joined(separator: ", ")
-            try db.execute(sql: "INSERT INTO \(q(table)) (\(names)) SELECT \(names) FROM \(q(staging))")
-            try db.execute(sql: "DROP TABLE \(q(staging))")
             // The next site's full refresh creates this staging table again.
             self.knownColumns.withLock { $0[staging] = nil }
             try self.saveState(db, stateKey, state)
@@ -271,30 +258,22 @@ public final class SQLiteWarehouse: Warehouse {
 
     // MARK: Schema
 
-    private let knownColumns = Mutex<[String: Set<String>]>([:])
+    private let knownColumns = Mutex<[String: TableColumns]>([:])
 
-    /// Creates the table, its merge-key index and any missing column.
-    private func ensureTable(_ db: Database, _ table: String, columns: [Column], mergeKey: [String]) throws {
+    /// Makes the table fit the write (SchemaEvolver.plan: created, or missing columns added).
+    @discardableResult
+    private func ensureTable(_ db: Database, _ table: String, columns: [Column], mergeKey: [String]) throws -> TableColumns {
         var existing = knownColumns.withLock { $0[table] }
-        if existing == nil {
-            if try db.tableExists(table) {
-                existing = Set(try db.columns(in: table).map(\.name))
-            } else {
-                var seen = Set<String>()
-                let defs = columns.filter { seen.insert($0.name).inserted }
-                    .map { "\(q($0.name)) \(Self.sqlType($0.type))" }
-                try db.execute(sql: "CREATE TABLE \(q(table)) (\(defs.joined(separator: ", ")))")
-                try db.execute(sql: "CREATE UNIQUE INDEX \(q(table + "__merge_key")) ON \(q(table)) (\(mergeKey.map(q).joined(separator: ", ")))")
-                existing = seen
-            }
+        if existing == nil, try db.tableExists(table) {
+            var read = TableColumns()
+            for c in try db.columns(in: table) { read.set(c.name, SQLiteDialect.columnType(c.type)) }
+            existing = read
         }
-        var have = existing!
-        for c in columns where !have.contains(c.name) {
-            try db.execute(sql: "ALTER TABLE \(q(table)) ADD COLUMN \(q(c.name)) \(Self.sqlType(c.type))")
-            have.insert(c.name)
-        }
-        let final = have
-        knownColumns.withLock { $0[table] = final }
+        let plan = try SchemaEvolver.plan(table, existing: existing, columns: columns, mergeKey: mergeKey, dialect: SQLiteDialect())
+        for sql in plan.statements { try db.execute(sql: sql) }
+        let after = plan.after
+        knownColumns.withLock { $0[table] = after }
+        return after
     }
 
     private func insert(_ db: Database, _ table: String, _ batch: RowBatch, mergeKey: [String]) throws {
@@ -376,24 +355,6 @@ public final class SQLiteWarehouse: Warehouse {
             return e.message ?? "\(e.resultCode)"
         }
         return String(describing: error)
-    }
-
-    static func sqlType(_ type: ColumnType) -> String {
-        switch type {
-        case .integer: return "INTEGER"
-        case .real: return "REAL"
-        case .text, .date: return "TEXT"
-        case .json: return "JSON"  // TEXT affinity; the name documents the content for readers of the schema
-        }
-    }
-
-    static func columnType(_ sql: String) -> ColumnType {
-        switch sql.uppercased() {
-        case "INTEGER": return .integer
-        case "REAL": return .real
-        case "JSON": return .json
-        default: return .text
-        }
     }
 
     static func databaseValue(_ cell: Cell) -> DatabaseValue {
