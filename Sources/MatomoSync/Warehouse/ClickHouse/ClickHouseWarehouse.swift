@@ -38,9 +38,28 @@ public actor ClickHouseWarehouse: Warehouse {
 
     // MARK: Warehouse
 
+    /// The state table at its last schema version through StateMigrations, each version recorded in
+    /// a MergeTree table once applied. Without transactions a version is applied before it is
+    /// recorded: one interrupted between the two is applied again, which adds nothing the second time.
     public func prepare() async throws {
         try await http.run("CREATE DATABASE IF NOT EXISTS \(chName(http.database))", inDatabase: false)
-        _ = try await ensureTable(stateTableName, columns: StateTable.columns, mergeKey: StateTable.key)
+        let records = StateMigrations.table
+        // Versions recorded for a state table that is gone (the demo empties its warehouse) describe nothing.
+        if try await !exists(Self.storage(stateTableName)), try await exists(records) {
+            try await http.run("DROP TABLE IF EXISTS \(chName(records))")
+        }
+        if try await !exists(records) {
+            try await http.run("CREATE TABLE IF NOT EXISTS \(chName(records)) (identifier String, applied_at String) ENGINE = MergeTree ORDER BY identifier")
+        }
+        let applied = try await select("SELECT DISTINCT identifier FROM \(chName(records))").rows.compactMap { row -> String? in
+            if case .text(let s)? = row.first { return s }
+            return nil
+        }
+        try await StateMigrations.migrate(applied: applied, apply: { index in
+            _ = try await self.ensureTable(stateTableName, columns: StateMigrations.columns(of: index), mergeKey: StateTable.key)
+        }, record: { identifier in
+            try await self.http.run("INSERT INTO \(chName(records)) (identifier, applied_at) VALUES (\(chString(identifier)), \(chString(Timestamps.now())))")
+        })
     }
 
     public func loadState(_ key: StateKey) async throws -> TableState? {
@@ -117,6 +136,8 @@ public actor ClickHouseWarehouse: Warehouse {
         // A table's rows live in `_raw_<table>` behind a view of the table's name: list each once.
         let names = r.rows.compactMap { row -> String? in
             guard case .text(let name)? = row.first else { return nil }
+            // The migrations' records are the state table's bookkeeping, as grdb_migrations is on SQLite.
+            guard name != StateMigrations.table else { return nil }
             return name.hasPrefix("_raw_") ? String(name.dropFirst("_raw_".count)) : name
         }
         return Array(Set(names)).sorted()

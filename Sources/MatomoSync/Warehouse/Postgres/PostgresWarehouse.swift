@@ -41,17 +41,39 @@ public actor PostgresWarehouse: Warehouse {
 
     // MARK: Warehouse
 
-    /// The state table at its last schema version (StateTable.versions): made at the first, then each
-    /// later version's columns added where missing, so a state table of an older matomo-sync catches up.
+    /// The state table at its last schema version through StateMigrations, in one transaction under
+    /// a lock of the schema (two syncs preparing at once apply each version once). A state table made
+    /// before versions were recorded has the first version's table and some later columns: each
+    /// version adds only what is missing.
     public func prepare() async throws {
         _ = try await serialized {
             try await self.transaction {
-                try await self.execute(StateTable.createSQL(quote: q, type: PostgresTypes.sqlType))
-                for version in StateTable.versions.dropFirst() {
-                    for c in version.columns {
+                var binds = PostgresBindings()
+                binds.append("matomo-sync-schema:" + self.schema)
+                try await self.execute("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT)", binds)
+                let records = StateMigrations.table
+                // Versions recorded for a state table that is gone (the demo empties its warehouse)
+                // describe nothing: the migrations start again from the first.
+                if try await !self.tableExists(stateTableName), try await self.tableExists(records) {
+                    try await self.execute("DROP TABLE \(q(records))")
+                }
+                if try await !self.tableExists(records) {
+                    try await self.execute("CREATE TABLE \(q(records)) (identifier TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                }
+                let applied = try await self.execute("SELECT identifier FROM \(q(records))").map { try $0.decode(String.self) }
+                try await StateMigrations.migrate(applied: applied, apply: { index in
+                    if index == 0 {
+                        try await self.execute(StateTable.createSQL(quote: q, type: PostgresTypes.sqlType))
+                    }
+                    for c in StateTable.versions[index].columns where index > 0 {
                         try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS \(StateTable.definition(c, quote: q, type: PostgresTypes.sqlType))")
                     }
-                }
+                }, record: { identifier in
+                    var binds = PostgresBindings()
+                    binds.append(identifier)
+                    binds.append(Timestamps.now())
+                    try await self.execute("INSERT INTO \(q(records)) (identifier, applied_at) VALUES ($1, $2)", binds)
+                })
             }
         }
     }
@@ -129,9 +151,10 @@ public actor PostgresWarehouse: Warehouse {
     public func tableNames() async throws -> [String] {
         try await serialized {
             try await self.guarded {
+                // The migrations' records are the state table's bookkeeping, as grdb_migrations is on SQLite.
                 try await self.execute("""
                     SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1
-                    """).map { try $0.decode(String.self) }
+                    """).map { try $0.decode(String.self) }.filter { $0 != StateMigrations.table }
             }
         }
     }
