@@ -1,11 +1,5 @@
 /// Storage tables, their views, columns and inserts.
 extension ClickHouseWarehouse {
-    func exists(_ name: String) async throws -> Bool {
-        let r = try await select("SELECT count() FROM system.tables WHERE database = \(chString(http.database)) AND name = \(chString(name))")
-        if case .int(let n)? = r.rows.first?.first { return n > 0 }
-        return false
-    }
-
     /// A storage table's columns in order (without `_version`), or nil when it does not exist.
     func describe(_ storage: String) async throws -> TableColumns? {
         if let known = tables[storage] { return known }

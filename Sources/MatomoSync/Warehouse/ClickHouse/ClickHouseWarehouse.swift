@@ -15,8 +15,9 @@ import Foundation
 /// so a crash re-pulls rows at most, and re-pulled rows replace themselves.
 public actor ClickHouseWarehouse: Warehouse {
     public nonisolated let displayName: String
-    let http: ClickHouseHTTP
-    let readOnly: Bool
+    /// The read side, over the same HTTP client.
+    let reader: ClickHouseReader
+    var http: ClickHouseHTTP { reader.http }
     /// Columns (in table order, without `_version`) per storage table.
     var tables: [String: TableColumns] = [:]
     /// Tables whose view is known to exist.
@@ -30,8 +31,7 @@ public actor ClickHouseWarehouse: Warehouse {
 
     public init(url: ServerURL, readOnly: Bool = false) throws {
         displayName = url.redacted
-        http = ClickHouseHTTP(url: url, displayName: url.redacted)
-        self.readOnly = readOnly
+        reader = ClickHouseReader(url: url, readOnly: readOnly)
     }
 
     static func storage(_ table: String) -> String { ClickHouseDialect.storage(table) }
@@ -129,62 +129,25 @@ public actor ClickHouseWarehouse: Warehouse {
         try await dropTable(staging)
     }
 
-    public func tableNames() async throws -> [String] {
-        // Outside the database, which may not exist yet (a new warehouse is an empty one).
-        let r = try ClickHouseTypes.result(try await http.run(
-            "SELECT name FROM system.tables WHERE database = \(chString(http.database)) ORDER BY name\nFORMAT JSONCompact", inDatabase: false))
-        // A table's rows live in `_raw_<table>` behind a view of the table's name: list each once.
-        let names = r.rows.compactMap { row -> String? in
-            guard case .text(let name)? = row.first else { return nil }
-            // The migrations' records are the state table's bookkeeping, as grdb_migrations is on SQLite.
-            guard name != StateMigrations.table else { return nil }
-            return name.hasPrefix("_raw_") ? String(name.dropFirst("_raw_".count)) : name
-        }
-        return Array(Set(names)).sorted()
-    }
-
     public func createTable(_ table: String, columns: [Column], key: [String]) async throws {
         try await http.run("CREATE DATABASE IF NOT EXISTS \(chName(http.database))", inDatabase: false)
         _ = try await ensureTable(table, columns: columns, mergeKey: key)
     }
 
-    public func status() async throws -> [TableStatus] {
-        guard try await exists(Self.storage(stateTableName)) else { return [] }
-        let result = try await select("""
-            SELECT \(StateTable.selectList(chName)) FROM \(chName(Self.storage(stateTableName))) FINAL
-            ORDER BY instance_url, site_id, table_name
-            """)
-        return try await StateTable.statuses(cells: result.rows) { table, site in
-            guard try await exists(Self.storage(table)) else { return 0 }
-            let n = try await select("SELECT count() FROM \(chName(Self.storage(table))) FINAL WHERE `_site_id` = \(site)")
-            if case .int(let v)? = n.rows.first?.first { return Int(v) }
-            return 0
-        }
-    }
-
-    public func query(_ sql: String) async throws -> QueryResult {
-        if let refusal = ReadOnlyStatement.refusal(sql) { throw refusal }
-        do {
-            return try ClickHouseTypes.result(try await http.run(ServerTypes.bareStatement(sql) + "\nFORMAT JSONCompact", readOnly: true))
-        } catch SyncError.warehouse(let message) where message.contains("Code: 164,") {
-            // Cannot execute query in readonly mode.
-            throw SyncError.invalidInput(oneReadOnlyStatement + "; this one writes")
-        } catch SyncError.warehouse(let message) where message.contains("Multi-statements") {
-            throw SyncError.invalidInput(oneReadOnlyStatement + "; this SQL has several")
-        }
-    }
+    public func tableNames() async throws -> [String] { try await reader.tableNames() }
+    public func status() async throws -> [TableStatus] { try await reader.status() }
+    public func query(_ sql: String) async throws -> QueryResult { try await reader.query(sql) }
 
     public func close() async throws {
         heartbeat?.cancel()
         heartbeat = nil
-        await http.shutdown()
+        try await reader.close()
     }
 
     // MARK: Helpers
 
-    func select(_ sql: String) async throws -> QueryResult {
-        try ClickHouseTypes.result(try await http.run(sql + "\nFORMAT JSONCompact"))
-    }
+    func select(_ sql: String) async throws -> QueryResult { try await reader.select(sql) }
+    func exists(_ name: String) async throws -> Bool { try await reader.exists(name) }
 
     /// Increasing across writes of this process, and across processes through the clock.
     func nextVersion() -> UInt64 {

@@ -1,7 +1,7 @@
 import PostgresNIO
 
 /// Tables, columns and bulk inserts, always inside the caller's transaction.
-extension PostgresWarehouse {
+extension PostgresSession {
     func tableExists(_ table: String) async throws -> Bool {
         var binds = PostgresBindings()
         binds.append(table)
