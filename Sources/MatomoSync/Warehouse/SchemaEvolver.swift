@@ -78,6 +78,26 @@ extension SchemaDialect {
     func afterChanges(_ table: String, _ columns: TableColumns) -> [String] { [] }
 }
 
+/// An engine whose tables are plain SQL tables keyed by a unique index on the merge key (SQLite,
+/// PostgreSQL): only its column types and whether it must tolerate a table made meanwhile differ.
+protocol IndexedTableDialect: SchemaDialect {
+    func sqlType(_ type: ColumnType) -> String
+    /// " IF NOT EXISTS" where another connection may have made the table or column meanwhile, or "".
+    var ifNotExists: String { get }
+}
+
+extension IndexedTableDialect {
+    func createTable(_ table: String, columns: [Column], mergeKey: [String]) -> [String] {
+        let defs = columns.map { "\(quote($0.name)) \(sqlType($0.type))" }
+        return ["CREATE TABLE\(ifNotExists) \(quote(table)) (\(defs.joined(separator: ", ")))",
+                "CREATE UNIQUE INDEX\(ifNotExists) \(quote(table + "__merge_key")) ON \(quote(table)) (\(mergeKey.map(quote).joined(separator: ", ")))"]
+    }
+
+    func addColumn(_ table: String, _ column: Column, mergeKey: [String]) -> [String] {
+        ["ALTER TABLE \(quote(table)) ADD COLUMN\(ifNotExists) \(quote(column.name)) \(sqlType(column.type))"]
+    }
+}
+
 /// The steps that make a table fit a write, their statements, and the table's columns after them.
 struct SchemaPlan: Sendable {
     var changes: [SchemaChange]

@@ -1,21 +1,14 @@
 /// PostgreSQL's spelling of a table's schema: typed columns, the merge key as a unique index (NULLs
 /// stay distinct, as in SQLite), a column widened in place with a cast of its values.
-struct PostgresDialect: SQLDialect {
+struct PostgresDialect: SQLDialect, IndexedTableDialect {
     var typed: Bool { true }
 
     func quote(_ identifier: String) -> String { ColumnNaming.quote(identifier) }
 
     func readBack(_ type: ColumnType) -> ColumnType { type }
 
-    func createTable(_ table: String, columns: [Column], mergeKey: [String]) -> [String] {
-        let defs = columns.map { "\(quote($0.name)) \(PostgresTypes.sqlType($0.type))" }
-        return ["CREATE TABLE IF NOT EXISTS \(quote(table)) (\(defs.joined(separator: ", ")))",
-                "CREATE UNIQUE INDEX IF NOT EXISTS \(quote(table + "__merge_key")) ON \(quote(table)) (\(mergeKey.map(quote).joined(separator: ", ")))"]
-    }
-
-    func addColumn(_ table: String, _ column: Column, mergeKey: [String]) -> [String] {
-        ["ALTER TABLE \(quote(table)) ADD COLUMN IF NOT EXISTS \(quote(column.name)) \(PostgresTypes.sqlType(column.type))"]
-    }
+    func sqlType(_ type: ColumnType) -> String { PostgresTypes.sqlType(type) }
+    var ifNotExists: String { " IF NOT EXISTS" }
 
     func alterType(_ table: String, _ column: String, to type: ColumnType, mergeKey: [String]) -> [String] {
         let sqlType = PostgresTypes.sqlType(type)

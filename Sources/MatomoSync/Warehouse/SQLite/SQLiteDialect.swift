@@ -1,21 +1,15 @@
 /// SQLite's spelling of a table's schema. Its columns take any value (type affinity), so a column is
 /// only ever added; the declared type documents the content for readers of the schema.
-struct SQLiteDialect: SQLDialect {
+struct SQLiteDialect: SQLDialect, IndexedTableDialect {
     var typed: Bool { false }
 
     func quote(_ identifier: String) -> String { ColumnNaming.quote(identifier) }
 
     func readBack(_ type: ColumnType) -> ColumnType { Self.columnType(Self.sqlType(type)) }
 
-    func createTable(_ table: String, columns: [Column], mergeKey: [String]) -> [String] {
-        let defs = columns.map { "\(quote($0.name)) \(Self.sqlType($0.type))" }
-        return ["CREATE TABLE \(quote(table)) (\(defs.joined(separator: ", ")))",
-                "CREATE UNIQUE INDEX \(quote(table + "__merge_key")) ON \(quote(table)) (\(mergeKey.map(quote).joined(separator: ", ")))"]
-    }
-
-    func addColumn(_ table: String, _ column: Column, mergeKey: [String]) -> [String] {
-        ["ALTER TABLE \(quote(table)) ADD COLUMN \(quote(column.name)) \(Self.sqlType(column.type))"]
-    }
+    func sqlType(_ type: ColumnType) -> String { Self.sqlType(type) }
+    /// SQLite has one writer at a time, and a write sees every table made before it.
+    var ifNotExists: String { "" }
 
     func alterType(_ table: String, _ column: String, to type: ColumnType, mergeKey: [String]) -> [String] { [] }
 
