@@ -63,7 +63,7 @@ func run(_ name: String, warehouse: String, extra: [String]) async throws -> Run
 }
 
 func storedVisits(_ warehouse: String) async throws -> Int {
-    let w = try WarehouseURL.open(warehouse, readOnly: true)
+    let w = try WarehouseURL.openReader(warehouse)
     let rows = try await withCleanup { try await w.query("SELECT COUNT(*) FROM visits").rows } cleanup: { try? await w.close() }
     if case .int(let n)? = rows.first?.first { return Int(n) }
     return 0

@@ -50,7 +50,8 @@ public struct QueryResult: Sendable {
 }
 
 /// The read-only side of a warehouse: what `status`, `query`, the demo's look before it writes and
-/// a console need, and nothing that writes. `WarehouseURL.openReader` gives one opened read-only.
+/// a console need, and nothing that writes. `WarehouseURL.openReader` gives one (SQLiteReader,
+/// PostgresReader, ClickHouseReader), its connection opened read-only.
 public protocol WarehouseReader: Sendable {
     /// For messages; never shows a password.
     var displayName: String { get }

@@ -10,12 +10,31 @@ public enum WarehouseURL {
     /// The environment variable that may hold the URL instead of `--warehouse`.
     public static let environmentVariable = "MATOMO_WAREHOUSE"
 
-    /// The read-only side alone: opened read-only, and typed so no write can be asked of it.
+    /// The read side alone (status, tables, query): a reader type with no write path, its
+    /// connection opened read-only.
     public static func openReader(_ url: String) throws -> any WarehouseReader {
-        try open(url, readOnly: true)
+        switch try parse(url) {
+        case .sqlite(let path): return try SQLiteReader(path: path)
+        case .postgres(let server): return try PostgresReader(url: server)
+        case .clickhouse(let server): return ClickHouseReader(url: server)
+        }
     }
 
     public static func open(_ url: String, readOnly: Bool = false) throws -> any Warehouse {
+        switch try parse(url) {
+        case .sqlite(let path): return try SQLiteWarehouse(path: path, readOnly: readOnly)
+        case .postgres(let server): return try PostgresWarehouse(url: server, readOnly: readOnly)
+        case .clickhouse(let server): return try ClickHouseWarehouse(url: server, readOnly: readOnly)
+        }
+    }
+
+    private enum Location {
+        case sqlite(String)
+        case postgres(ServerURL)
+        case clickhouse(ServerURL)
+    }
+
+    private static func parse(_ url: String) throws -> Location {
         let trimmed = url.trimmingCharacters(in: .whitespaces)
         let scheme = (trimmed.split(separator: ":", maxSplits: 1).first.map(String.init) ?? trimmed).lowercased()
         switch scheme {
@@ -23,11 +42,11 @@ public enum WarehouseURL {
             var path = String(trimmed.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }
             guard !path.isEmpty else { throw SyncError.invalidInput("the warehouse URL '\(url)' has no file path; use e.g. sqlite:matomo.sqlite") }
-            return try SQLiteWarehouse(path: path, readOnly: readOnly)
+            return .sqlite(path)
         case "postgres", "postgresql":
-            return try PostgresWarehouse(url: ServerURL(parsing: trimmed), readOnly: readOnly)
+            return .postgres(try ServerURL(parsing: trimmed))
         case "clickhouse", "clickhouses":
-            return try ClickHouseWarehouse(url: ServerURL(parsing: trimmed), readOnly: readOnly)
+            return .clickhouse(try ServerURL(parsing: trimmed))
         default:
             throw SyncError.invalidInput("unknown warehouse scheme '\(ServerURL.redact(scheme))' in --warehouse; use sqlite:<path>, postgres://user:password@host:5432/database or clickhouse://user:password@host:8123/database")
         }

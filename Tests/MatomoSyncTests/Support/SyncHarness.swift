@@ -246,7 +246,7 @@ final class SyncHarness: Sendable {
     }
 
     func query(_ sql: String, warehouse name: String = "w") async throws -> [[Cell]] {
-        let w = try open(name, readOnly: true)
+        let w = try WarehouseURL.openReader(warehouseURL(name))
         do {
             let rows = try await w.query(sql).rows
             try await w.close()
@@ -258,7 +258,7 @@ final class SyncHarness: Sendable {
     }
 
     func status(warehouse name: String = "w") async throws -> [TableStatus] {
-        let w = try open(name, readOnly: true)
+        let w = try WarehouseURL.openReader(warehouseURL(name))
         do {
             let status = try await w.status()
             try await w.close()

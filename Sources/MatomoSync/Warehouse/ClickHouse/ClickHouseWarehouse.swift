@@ -15,10 +15,11 @@ import Foundation
 /// so a crash re-pulls rows at most, and re-pulled rows replace themselves.
 public actor ClickHouseWarehouse: Warehouse {
     public nonisolated let displayName: String
-    let http: ClickHouseHTTP
-    let readOnly: Bool
-    /// Columns (in table order) and their ClickHouse types per storage table.
-    var tables: [String: TableInfo] = [:]
+    /// The read side, over the same HTTP client.
+    let reader: ClickHouseReader
+    var http: ClickHouseHTTP { reader.http }
+    /// Columns (in table order, without `_version`) per storage table.
+    var tables: [String: TableColumns] = [:]
     /// Tables whose view is known to exist.
     var views: Set<String> = []
     private var lastVersion: UInt64 = 0
@@ -28,24 +29,37 @@ public actor ClickHouseWarehouse: Warehouse {
     var heartbeat: Task<Void, Never>?
     var lockLost = false
 
-    struct TableInfo {
-        var names: [String]
-        var types: [String: String]
-    }
-
     public init(url: ServerURL, readOnly: Bool = false) throws {
         displayName = url.redacted
-        http = ClickHouseHTTP(url: url, displayName: url.redacted)
-        self.readOnly = readOnly
+        reader = ClickHouseReader(url: url, readOnly: readOnly)
     }
 
-    static func storage(_ table: String) -> String { "_raw_" + table }
+    static func storage(_ table: String) -> String { ClickHouseDialect.storage(table) }
 
     // MARK: Warehouse
 
+    /// The state table at its last schema version through StateMigrations, each version recorded in
+    /// a MergeTree table once applied. Without transactions a version is applied before it is
+    /// recorded: one interrupted between the two is applied again, which adds nothing the second time.
     public func prepare() async throws {
         try await http.run("CREATE DATABASE IF NOT EXISTS \(chName(http.database))", inDatabase: false)
-        _ = try await ensureTable(stateTableName, columns: StateTable.columns, mergeKey: StateTable.key)
+        let records = StateMigrations.table
+        // Versions recorded for a state table that is gone (the demo empties its warehouse) describe nothing.
+        if try await !exists(Self.storage(stateTableName)), try await exists(records) {
+            try await http.run("DROP TABLE IF EXISTS \(chName(records))")
+        }
+        if try await !exists(records) {
+            try await http.run("CREATE TABLE IF NOT EXISTS \(chName(records)) (identifier String, applied_at String) ENGINE = MergeTree ORDER BY identifier")
+        }
+        let applied = try await select("SELECT DISTINCT identifier FROM \(chName(records))").rows.compactMap { row -> String? in
+            if case .text(let s)? = row.first { return s }
+            return nil
+        }
+        try await StateMigrations.migrate(applied: applied, apply: { index in
+            _ = try await self.ensureTable(stateTableName, columns: StateMigrations.columns(of: index), mergeKey: StateTable.key)
+        }, record: { identifier in
+            try await self.http.run("INSERT INTO \(chName(records)) (identifier, applied_at) VALUES (\(chString(identifier)), \(chString(Timestamps.now())))")
+        })
     }
 
     public func loadState(_ key: StateKey) async throws -> TableState? {
@@ -62,23 +76,15 @@ public actor ClickHouseWarehouse: Warehouse {
         // No transactions: each part's state follows its rows, the derived parts first, so a crash
         // leaves at worst rows the next run fetches and replaces again.
         for w in w.parts {
-            var info = try await ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
             let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
-            try await widenForValues(w.table, w.batch.columns, rows, info: &info)
+            let info = try await ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey,
+                                             fitting: (w.batch.columns, rows))
             let version = nextVersion()
-            try await insert(Self.storage(w.table), columns: w.batch.columns.map(\.name), rows: rows, info: info, version: version)
-            let site = "`_site_id` = \(w.stateKey.siteId)"
-            switch w.replace {
-            case .byKey: break
-            case .days(let days) where !days.isEmpty:
-                let list = days.map { "toDate(\(chString($0)))" }.joined(separator: ", ")
-                try await deleteOlder(Self.storage(w.table), version: version, where: "\(site) AND `_date` IN (\(list))")
-            case .keys(let column, let values) where !values.isEmpty:
-                let list = values.map(String.init).joined(separator: ", ")
-                try await deleteOlder(Self.storage(w.table), version: version, where: "\(site) AND \(chName(column)) IN (\(list))")
-            case .site:
-                try await deleteOlder(Self.storage(w.table), version: version, where: site)
-            case .days, .keys: break
+            try await insert(Self.storage(w.table), columns: w.batch.columns.map(\.name), rows: rows, info: info, mergeKey: w.mergeKey, version: version)
+            if let selection = w.replace.deletion {
+                for c in RowReplacement.conditions(selection, siteId: w.stateKey.siteId, columns: info, dialect: ClickHouseDialect()) {
+                    try await deleteOlder(Self.storage(w.table), version: version, where: c.sql)
+                }
             }
             try await saveState(w.stateKey, w.state)
         }
@@ -88,7 +94,7 @@ public actor ClickHouseWarehouse: Warehouse {
         try checkLockHeld()
         let info = try await ensureTable(stateTableName, columns: StateTable.columns, mergeKey: StateTable.key)
         let row = StateTable.row(key, s)
-        try await insert(Self.storage(stateTableName), columns: StateTable.columns.map(\.name), rows: [row], info: info, version: nextVersion())
+        try await insert(Self.storage(stateTableName), columns: StateTable.names, rows: [row], info: info, mergeKey: StateTable.key, version: nextVersion())
     }
 
     public func dropTable(_ table: String) async throws {
@@ -101,43 +107,26 @@ public actor ClickHouseWarehouse: Warehouse {
     public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
                         siteId: Int, replacingFrom firstDay: String?, stateKey: StateKey, state: TableState) async throws {
         try checkLockHeld()
-        guard let source = try await describe(Self.storage(staging)) else {
+        guard let staged = try await describe(Self.storage(staging)) else {
             throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
         }
-        let names = source.names.filter { $0 != "_version" }
-        let stagingColumns = names.map { Column($0, ClickHouseTypes.columnType(source.types[$0]!)) }
-        var info = try await ensureTable(table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
-        for c in stagingColumns {
-            let target = ClickHouseTypes.columnType(info.types[c.name]!)
-            let wider = ServerTypes.union(target, c.type)
-            if wider != target { try await widen(table, c.name, to: wider, info: &info) }
-        }
+        let stagedColumns = staged.columns
+        let info = try await ensureTable(table, columns: declaredColumns + stagedColumns, mergeKey: mergeKey, holding: stagedColumns)
+        // No transaction: the staged rows go in at a new version first, then the older versions of
+        // the replaced rows are deleted, as a write replaces its days.
         let version = nextVersion()
-        let values = names.map { name -> String in
-            let (from, to) = (source.types[name]!, info.types[name]!)
-            return from == to ? chName(name) : "CAST(\(chName(name)) AS \(to))"
-        }
+        let dialect = ClickHouseDialect()
+        let values = stagedColumns.map { dialect.cast(chName($0.name), from: $0.type, to: info[$0.name]!, column: $0.name, mergeKey: mergeKey) }
         try await http.run("""
-            INSERT INTO \(chName(Self.storage(table))) (\(names.map(chName).joined(separator: ", ")), `_version`)
+            INSERT INTO \(chName(Self.storage(table))) (\(staged.names.map(chName).joined(separator: ", ")), `_version`)
             SELECT \(values.joined(separator: ", ")), toUInt64(\(version)) FROM \(chName(Self.storage(staging))) FINAL
             """)
-        let window = firstDay.map { " AND `_date` >= toDate(\(chString($0)))" } ?? ""
-        try await deleteOlder(Self.storage(table), version: version, where: "`_site_id` = \(siteId)" + window)
+        for c in RowReplacement.conditions(RowReplacement.promoted(from: firstDay), siteId: siteId, columns: info, dialect: dialect) {
+            try await deleteOlder(Self.storage(table), version: version, where: c.sql)
+        }
         try await saveState(stateKey, state)
         // Dropped last: until the state says the refresh is done, a rerun promotes again.
         try await dropTable(staging)
-    }
-
-    public func tableNames() async throws -> [String] {
-        // Outside the database, which may not exist yet (a new warehouse is an empty one).
-        let r = try ClickHouseTypes.result(try await http.run(
-            "SELECT name FROM system.tables WHERE database = \(chString(http.database)) ORDER BY name\nFORMAT JSONCompact", inDatabase: false))
-        // A table's rows live in `_raw_<table>` behind a view of the table's name: list each once.
-        let names = r.rows.compactMap { row -> String? in
-            guard case .text(let name)? = row.first else { return nil }
-            return name.hasPrefix("_raw_") ? String(name.dropFirst("_raw_".count)) : name
-        }
-        return Array(Set(names)).sorted()
     }
 
     public func createTable(_ table: String, columns: [Column], key: [String]) async throws {
@@ -145,43 +134,20 @@ public actor ClickHouseWarehouse: Warehouse {
         _ = try await ensureTable(table, columns: columns, mergeKey: key)
     }
 
-    public func status() async throws -> [TableStatus] {
-        guard try await exists(Self.storage(stateTableName)) else { return [] }
-        let result = try await select("""
-            SELECT \(StateTable.selectList(chName)) FROM \(chName(Self.storage(stateTableName))) FINAL
-            ORDER BY instance_url, site_id, table_name
-            """)
-        return try await StateTable.statuses(cells: result.rows) { table, site in
-            guard try await exists(Self.storage(table)) else { return 0 }
-            let n = try await select("SELECT count() FROM \(chName(Self.storage(table))) FINAL WHERE `_site_id` = \(site)")
-            if case .int(let v)? = n.rows.first?.first { return Int(v) }
-            return 0
-        }
-    }
-
-    public func query(_ sql: String) async throws -> QueryResult {
-        if let refusal = ReadOnlyStatement.refusal(sql) { throw refusal }
-        do {
-            return try ClickHouseTypes.result(try await http.run(ServerTypes.bareStatement(sql) + "\nFORMAT JSONCompact", readOnly: true))
-        } catch SyncError.warehouse(let message) where message.contains("Code: 164,") {
-            // Cannot execute query in readonly mode.
-            throw SyncError.invalidInput(oneReadOnlyStatement + "; this one writes")
-        } catch SyncError.warehouse(let message) where message.contains("Multi-statements") {
-            throw SyncError.invalidInput(oneReadOnlyStatement + "; this SQL has several")
-        }
-    }
+    public func tableNames() async throws -> [String] { try await reader.tableNames() }
+    public func status() async throws -> [TableStatus] { try await reader.status() }
+    public func query(_ sql: String) async throws -> QueryResult { try await reader.query(sql) }
 
     public func close() async throws {
         heartbeat?.cancel()
         heartbeat = nil
-        await http.shutdown()
+        try await reader.close()
     }
 
     // MARK: Helpers
 
-    func select(_ sql: String) async throws -> QueryResult {
-        try ClickHouseTypes.result(try await http.run(sql + "\nFORMAT JSONCompact"))
-    }
+    func select(_ sql: String) async throws -> QueryResult { try await reader.select(sql) }
+    func exists(_ name: String) async throws -> Bool { try await reader.exists(name) }
 
     /// Increasing across writes of this process, and across processes through the clock.
     func nextVersion() -> UInt64 {

@@ -1,7 +1,7 @@
 import PostgresNIO
 
 /// Tables, columns and bulk inserts, always inside the caller's transaction.
-extension PostgresWarehouse {
+extension PostgresSession {
     func tableExists(_ table: String) async throws -> Bool {
         var binds = PostgresBindings()
         binds.append(table)
@@ -10,57 +10,34 @@ extension PostgresWarehouse {
             """, binds).isEmpty
     }
 
-    /// The table's columns and types; empty when the table does not exist.
-    func columnTypes(_ table: String) async throws -> [String: ColumnType] {
+    /// The table's columns and types in table order; nil when the table does not exist.
+    func columns(_ table: String) async throws -> TableColumns? {
         if let known = columnCache[table] { return known }
         var binds = PostgresBindings()
         binds.append(table)
         let rows = try await execute("""
             SELECT column_name::TEXT, data_type::TEXT FROM information_schema.columns
-            WHERE table_schema = current_schema() AND table_name = $1
+            WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position
             """, binds)
-        var types: [String: ColumnType] = [:]
+        guard !rows.isEmpty else { return nil }
+        var columns = TableColumns()
         for row in rows {
             let (name, type) = try row.decode((String, String).self)
-            types[name] = PostgresTypes.columnType(type)
+            columns.set(name, PostgresTypes.columnType(type))
         }
-        if !types.isEmpty { columnCache[table] = types }
-        return types
+        columnCache[table] = columns
+        return columns
     }
 
-    /// Creates the table and its merge-key unique index (NULLs stay distinct, as in SQLite), and adds
-    /// missing columns. Returns the column types.
-    func ensureTable(_ table: String, columns: [Column], mergeKey: [String]) async throws -> [String: ColumnType] {
-        var types = try await columnTypes(table)
-        if types.isEmpty {
-            var defs: [String] = []
-            for c in columns where types[c.name] == nil {
-                types[c.name] = c.type
-                defs.append("\(q(c.name)) \(PostgresTypes.sqlType(c.type))")
-            }
-            try await execute("CREATE TABLE IF NOT EXISTS \(q(table)) (\(defs.joined(separator: ", ")))")
-            try await execute("CREATE UNIQUE INDEX IF NOT EXISTS \(q(table + "__merge_key")) ON \(q(table)) (\(mergeKey.map(q).joined(separator: ", ")))")
-        }
-        for c in columns where types[c.name] == nil {
-            try await execute("ALTER TABLE \(q(table)) ADD COLUMN IF NOT EXISTS \(q(c.name)) \(PostgresTypes.sqlType(c.type))")
-            types[c.name] = c.type
-        }
-        columnCache[table] = types
-        return types
-    }
-
-    func widen(_ table: String, _ column: String, to type: ColumnType) async throws {
-        let sqlType = PostgresTypes.sqlType(type)
-        try await execute("ALTER TABLE \(q(table)) ALTER COLUMN \(q(column)) TYPE \(sqlType) USING \(q(column))::\(sqlType)")
-        columnCache[table]?[column] = type
-    }
-
-    /// Widens the columns some value of the batch does not fit (text in a BIGINT column becomes TEXT).
-    func widenForValues(_ table: String, _ columns: [Column], _ rows: [[Cell]], types: inout [String: ColumnType]) async throws {
-        for (name, type) in SchemaEvolver.widenings(columns, rows, current: { [types] in types[$0] }) {
-            try await widen(table, name, to: type)
-            types[name] = type
-        }
+    /// Makes the table fit the write (SchemaEvolver.plan) inside the caller's transaction, and
+    /// returns its columns.
+    func ensureTable(_ table: String, columns: [Column], mergeKey: [String],
+                     fitting values: (columns: [Column], rows: [[Cell]])? = nil, holding other: [Column] = []) async throws -> TableColumns {
+        let plan = try SchemaEvolver.plan(table, existing: try await self.columns(table), columns: columns, mergeKey: mergeKey,
+                                          fitting: values, holding: other, dialect: PostgresDialect())
+        for sql in plan.statements { try await execute(sql) }
+        columnCache[table] = plan.after
+        return plan.after
     }
 
     /// Loads rows with `COPY`, the server's bulk path (2-3x less server time than an `INSERT` of the
@@ -68,7 +45,7 @@ extension PostgresWarehouse {
     /// is already there (a re-fetched visit), the copy fails as a whole, is rolled back to the
     /// savepoint, and the page goes through a temporary table and `INSERT ... ON CONFLICT DO UPDATE`,
     /// so an upsert updates the page's columns exactly as SQLite's does.
-    func insert(_ table: String, columns: [String], rows: [[Cell]], types: [String: ColumnType],
+    func insert(_ table: String, columns: [String], rows: [[Cell]], types: TableColumns,
                 mergeKey: [String]) async throws {
         guard !rows.isEmpty, !columns.isEmpty else { return }
         let columnTypes = columns.map { types[$0] ?? .text }

@@ -1,232 +1,129 @@
 import Foundation
-import Logging
-import NIOSSL
 import PostgresNIO
 
 /// PostgreSQL through postgres-nio: typed columns, upserts on the merge key through a unique index,
-/// and every write (rows, new columns, the state covering them) in one transaction. One connection,
-/// opened on first use; the actor and `serialized` keep one transaction at a time on it.
+/// and every write (rows, new columns, the state covering them) in one transaction on the session's
+/// one connection. The read side is a PostgresReader over the same session.
 public actor PostgresWarehouse: Warehouse {
     public nonisolated let displayName: String
-    let url: ServerURL
-    let schema: String
-    let readOnly: Bool
-    var connection: PostgresConnection?
-    /// Column types per table, as the server has them; forgotten when a transaction rolls back.
-    var columnCache: [String: [String: ColumnType]] = [:]
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    let session: PostgresSession
+    private let reader: PostgresReader
     /// Holders of the sync lock in this process (the scheduler runs tables at once through one warehouse).
     private var lockHolders = LockHolders()
-    let logger: Logger = {
-        var l = Logger(label: "matomo-sync.postgres")
-        l.logLevel = .critical
-        return l
-    }()
 
     public init(url: ServerURL, readOnly: Bool = false) throws {
-        self.url = url
-        self.schema = url.parameters["schema"].flatMap { $0.isEmpty ? nil : $0 } ?? "public"
-        self.readOnly = readOnly
-        self.displayName = url.redacted
-    }
-
-    deinit {
-        // A safety net for a warehouse dropped without close() (an error on the way): the closure
-        // keeps the connection alive until its channel is closed, as postgres-nio requires.
-        if let c = connection, !c.isClosed {
-            c.close().whenComplete { _ in _ = c }
-        }
+        session = PostgresSession(url: url, readOnly: readOnly)
+        reader = PostgresReader(session: session)
+        displayName = url.redacted
     }
 
     // MARK: Warehouse
 
-    /// The state table at its last schema version (StateTable.versions): made at the first, then each
-    /// later version's columns added where missing, so a state table of an older matomo-sync catches up.
+    /// The state table at its last schema version through StateMigrations, in one transaction under
+    /// a lock of the schema (two syncs preparing at once apply each version once). A state table made
+    /// before versions were recorded has the first version's table and some later columns: each
+    /// version adds only what is missing.
     public func prepare() async throws {
-        _ = try await serialized {
-            try await self.transaction {
-                try await self.execute(StateTable.createSQL(quote: q, type: PostgresTypes.sqlType))
-                for version in StateTable.versions.dropFirst() {
-                    for c in version.columns {
-                        try await self.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS \(StateTable.definition(c, quote: q, type: PostgresTypes.sqlType))")
-                    }
-                }
+        _ = try await session.inTransaction { s in
+            var binds = PostgresBindings()
+            binds.append("matomo-sync-schema:" + s.schema)
+            try await s.execute("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT)", binds)
+            let records = StateMigrations.table
+            // Versions recorded for a state table that is gone (the demo empties its warehouse)
+            // describe nothing: the migrations start again from the first.
+            if try await !s.tableExists(stateTableName), try await s.tableExists(records) {
+                try await s.execute("DROP TABLE \(q(records))")
             }
+            if try await !s.tableExists(records) {
+                try await s.execute("CREATE TABLE \(q(records)) (identifier TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            }
+            let applied = try await s.execute("SELECT identifier FROM \(q(records))").map { try $0.decode(String.self) }
+            try await StateMigrations.migrate(applied: applied, apply: { index in
+                if index == 0 {
+                    try await s.execute(StateTable.createSQL(quote: q, type: PostgresTypes.sqlType))
+                }
+                for c in StateTable.versions[index].columns where index > 0 {
+                    try await s.execute("ALTER TABLE \(q(stateTableName)) ADD COLUMN IF NOT EXISTS \(StateTable.definition(c, quote: q, type: PostgresTypes.sqlType))")
+                }
+            }, record: { identifier in
+                var binds = PostgresBindings()
+                binds.append(identifier)
+                binds.append(Timestamps.now())
+                try await s.execute("INSERT INTO \(q(records)) (identifier, applied_at) VALUES ($1, $2)", binds)
+            })
         }
     }
 
     public func loadState(_ key: StateKey) async throws -> TableState? {
-        try await serialized {
-            try await self.guarded {
-                guard try await self.tableExists(stateTableName) else { return nil }
-                var binds = PostgresBindings()
-                binds.append(key.instance)
-                binds.append(Int64(key.siteId))
-                binds.append(key.physicalTable)
-                let rows = try await self.execute("""
-                    SELECT \(StateTable.selectList(q)) FROM \(q(stateTableName))
-                    WHERE instance_url = $1 AND site_id = $2 AND table_name = $3
-                    """, binds)
-                return rows.first.map { StateTable.state(cells: $0.map(PostgresTypes.cell)) }
-            }
+        try await session.serially { s in
+            guard try await s.tableExists(stateTableName) else { return nil }
+            var binds = PostgresBindings()
+            binds.append(key.instance)
+            binds.append(Int64(key.siteId))
+            binds.append(key.physicalTable)
+            let rows = try await s.execute("""
+                SELECT \(StateTable.selectList(q)) FROM \(q(stateTableName))
+                WHERE instance_url = $1 AND site_id = $2 AND table_name = $3
+                """, binds)
+            return rows.first.map { StateTable.state(cells: $0.map(PostgresTypes.cell)) }
         }
     }
 
     public func commit(_ w: TableWrite) async throws {
-        try await serialized {
-            try await self.transaction {
-                for w in w.parts {
-                    var types = try await self.ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
-                    let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
-                    try await self.widenForValues(w.table, w.batch.columns, rows, types: &types)
-                    var binds = PostgresBindings()
-                    binds.append(Int64(w.stateKey.siteId))
-                    switch w.replace {
-                    case .byKey: break
-                    case .days(let days):
-                        binds.append(days)
-                        let date = types["_date"] == .date ? "\(q("_date")) = ANY($2::DATE[])" : "\(q("_date"))::TEXT = ANY($2)"
-                        try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1 AND \(date)", binds)
-                    case .keys(let column, let values):
-                        binds.append(values)
-                        try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1 AND \(q(column)) = ANY($2::BIGINT[])", binds)
-                    case .site:
-                        try await self.execute("DELETE FROM \(q(w.table)) WHERE \(q("_site_id")) = $1", binds)
+        try await session.inTransaction { s in
+            for w in w.parts {
+                let rows = lastRowPerKey(w.batch, mergeKey: w.mergeKey)
+                let columns = try await s.ensureTable(w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey,
+                                                      fitting: (w.batch.columns, rows))
+                if let selection = w.replace.deletion {
+                    for d in RowReplacement.deletes(from: w.table, selection, siteId: w.stateKey.siteId, columns: columns, dialect: PostgresDialect()) {
+                        try await s.execute(d)
                     }
-                    try await self.insert(w.table, columns: w.batch.columns.map(\.name), rows: rows, types: types, mergeKey: w.mergeKey)
-                    try await self.saveState(w.stateKey, w.state, inTransaction: true)
                 }
+                try await s.insert(w.table, columns: w.batch.columns.map(\.name), rows: rows, types: columns, mergeKey: w.mergeKey)
+                try await s.writeState(w.stateKey, w.state)
             }
         }
     }
 
     public func saveState(_ key: StateKey, _ state: TableState) async throws {
-        try await serialized {
-            try await self.guarded { try await self.saveState(key, state, inTransaction: false) }
-        }
+        try await session.serially { s in try await s.writeState(key, state) }
     }
 
     public func dropTable(_ table: String) async throws {
-        try await serialized {
-            try await self.guarded {
-                try await self.execute("DROP TABLE IF EXISTS \(q(table))")
-                self.columnCache[table] = nil
-            }
+        try await session.serially { s in
+            try await s.execute("DROP TABLE IF EXISTS \(q(table))")
+            s.columnCache[table] = nil
         }
     }
 
     public func promote(staging: String, into table: String, mergeKey: [String], declaredColumns: [Column],
                         siteId: Int, replacingFrom firstDay: String?, stateKey: StateKey, state: TableState) async throws {
-        try await serialized {
-            try await self.transaction {
-                let stagingTypes = try await self.columnTypes(staging)
-                guard !stagingTypes.isEmpty else {
-                    throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
-                }
-                let stagingColumns = stagingTypes.keys.sorted().map { Column($0, stagingTypes[$0]!) }
-                var types = try await self.ensureTable(table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
-                for c in stagingColumns {
-                    let wider = ServerTypes.union(types[c.name]!, c.type)
-                    if wider != types[c.name] { try await self.widen(table, c.name, to: wider); types[c.name] = wider }
-                }
-                var binds = PostgresBindings()
-                binds.append(Int64(siteId))
-                if let firstDay {
-                    binds.append(firstDay)
-                    let date = types["_date"] == .date ? "\(q("_date")) >= $2::DATE" : "\(q("_date"))::TEXT >= $2"
-                    try await self.execute("DELETE FROM \(q(table)) WHERE \(q("_site_id")) = $1 AND \(date)", binds)
-                } else {
-                    try await self.execute("DELETE FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
-                }
-                let names = stagingColumns.map { q($0.name) }.joined(separator: ", ")
-                let values = stagingColumns.map { "\(q($0.name))::\(PostgresTypes.sqlType(types[$0.name]!))" }.joined(separator: ", ")
-                try await self.execute("INSERT INTO \(q(table)) (\(names)) SELECT \(values) FROM \(q(staging))")
-                try await self.execute("DROP TABLE \(q(staging))")
-                self.columnCache[staging] = nil
-                try await self.saveState(stateKey, state, inTransaction: true)
+        try await session.inTransaction { s in
+            guard let staged = try await s.columns(staging) else {
+                throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
             }
-        }
-    }
-
-    public func tableNames() async throws -> [String] {
-        try await serialized {
-            try await self.guarded {
-                try await self.execute("""
-                    SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1
-                    """).map { try $0.decode(String.self) }
+            let stagedColumns = staged.columns.sorted { $0.name < $1.name }
+            let target = try await s.ensureTable(table, columns: declaredColumns + stagedColumns, mergeKey: mergeKey, holding: stagedColumns)
+            for statement in RowReplacement.promotion(staging: staging, into: table, stagedColumns: stagedColumns, target: target,
+                                                      mergeKey: mergeKey, siteId: siteId, replacingFrom: firstDay, dialect: PostgresDialect()) {
+                try await s.execute(statement)
             }
+            s.columnCache[staging] = nil
+            try await s.writeState(stateKey, state)
         }
     }
 
     public func createTable(_ table: String, columns: [Column], key: [String]) async throws {
-        _ = try await serialized {
-            try await self.transaction { try await self.ensureTable(table, columns: columns, mergeKey: key) }
-        }
+        _ = try await session.inTransaction { s in _ = try await s.ensureTable(table, columns: columns, mergeKey: key) }
     }
 
-    public func status() async throws -> [TableStatus] {
-        try await serialized {
-            try await self.guarded {
-                guard try await self.tableExists(stateTableName) else { return [] }
-                let rows = try await self.execute("""
-                    SELECT \(StateTable.selectList(q)) FROM \(q(stateTableName)) ORDER BY instance_url, site_id, table_name
-                    """)
-                return try await StateTable.statuses(cells: rows.map { $0.map(PostgresTypes.cell) }) { table, site in
-                    guard try await self.tableExists(table) else { return 0 }
-                    var binds = PostgresBindings()
-                    binds.append(Int64(site))
-                    let counted = try await self.execute("SELECT COUNT(*) FROM \(q(table)) WHERE \(q("_site_id")) = $1", binds)
-                    if case .int(let n)? = counted.first.map({ PostgresTypes.cell($0.first!) }) { return Int(n) }
-                    return 0
-                }
-            }
-        }
-    }
-
-    public func query(_ sql: String) async throws -> QueryResult {
-        if let refusal = ReadOnlyStatement.refusal(sql) { throw refusal }
-        return try await serialized {
-            try await self.guarded {
-                // Read-only whatever the SQL says; the extended protocol also refuses several statements.
-                try await self.execute("BEGIN READ ONLY")
-                do {
-                    let rows: [PostgresRow]
-                    do {
-                        rows = try await self.execute(sql)
-                    } catch {
-                        throw Self.refusedStatement(error) ?? error
-                    }
-                    var columns = rows.first.map { $0.map(\.columnName) } ?? []
-                    if rows.isEmpty { columns = try await self.columnNames(of: sql) }
-                    try await self.execute("ROLLBACK")
-                    return QueryResult(columns: columns, rows: rows.map { $0.map(PostgresTypes.cell) })
-                } catch {
-                    _ = try? await self.execute("ROLLBACK")
-                    throw error
-                }
-            }
-        }
-    }
-
-    /// The column names of a query that returned no row (postgres-nio shows names only on rows): the
-    /// query joined to one row, so it yields one row of NULLs. Empty when the SQL cannot be a subquery.
-    private func columnNames(of sql: String) async throws -> [String] {
-        let body = ServerTypes.bareStatement(sql)
-        try await execute("SAVEPOINT matomo_sync_columns")
-        do {
-            let rows = try await execute("SELECT q.* FROM (SELECT 1) AS matomo_sync_one LEFT JOIN (\n\(body)\n) AS q ON TRUE LIMIT 1")
-            try await execute("RELEASE SAVEPOINT matomo_sync_columns")
-            return rows.first.map { $0.map(\.columnName) } ?? []
-        } catch {
-            try await execute("ROLLBACK TO SAVEPOINT matomo_sync_columns")
-            return []
-        }
-    }
+    public func tableNames() async throws -> [String] { try await reader.tableNames() }
+    public func status() async throws -> [TableStatus] { try await reader.status() }
+    public func query(_ sql: String) async throws -> QueryResult { try await reader.query(sql) }
 
     public func close() async throws {
-        try? await connection?.close()
-        connection = nil
+        try await session.close()
         lockHolders.reset()
     }
 
@@ -234,13 +131,11 @@ public actor PostgresWarehouse: Warehouse {
     /// server drops the lock when the session ends, even if the holder was killed.
     public func lockForSync() async throws {
         guard lockHolders.enter() else { return }
-        let taken = try await serialized {
-            try await self.guarded {
-                var binds = PostgresBindings()
-                binds.append("matomo-sync:" + self.schema)
-                let rows = try await self.execute("SELECT CASE WHEN pg_try_advisory_lock(hashtext($1)::BIGINT) THEN 1::BIGINT ELSE 0::BIGINT END", binds)
-                return rows.first.map { PostgresTypes.cell($0.first!) } == .int(1)
-            }
+        let taken = try await session.serially { s in
+            var binds = PostgresBindings()
+            binds.append("matomo-sync:" + s.schema)
+            let rows = try await s.execute("SELECT CASE WHEN pg_try_advisory_lock(hashtext($1)::BIGINT) THEN 1::BIGINT ELSE 0::BIGINT END", binds)
+            return rows.first.map { PostgresTypes.cell($0.first!) } == .int(1)
         }
         guard taken else {
             throw SyncError.warehouse("another matomo-sync is already syncing into \(displayName); wait for it to finish, or stop it, then run again")
@@ -250,153 +145,17 @@ public actor PostgresWarehouse: Warehouse {
 
     public func unlockSync() async {
         guard lockHolders.leave() else { return }
-        _ = try? await serialized {
-            try await self.guarded {
-                var binds = PostgresBindings()
-                binds.append("matomo-sync:" + self.schema)
-                _ = try await self.execute("SELECT pg_advisory_unlock(hashtext($1)::BIGINT)", binds)
-            }
+        _ = try? await session.serially { s in
+            var binds = PostgresBindings()
+            binds.append("matomo-sync:" + s.schema)
+            _ = try await s.execute("SELECT pg_advisory_unlock(hashtext($1)::BIGINT)", binds)
         }
     }
 
-    // MARK: Connection and transactions
-
-    func connect() async throws -> PostgresConnection {
-        if let connection, !connection.isClosed { return connection }
-        let tls: PostgresConnection.Configuration.TLS
-        switch url.parameters["sslmode"] ?? "prefer" {
-        case "disable": tls = .disable
-        case "require", "verify-ca", "verify-full": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        }
-        let user = url.user ?? "postgres"
-        let config = PostgresConnection.Configuration(host: url.host, port: url.port ?? 5432, username: user,
-                                                      password: url.password, database: url.database ?? user, tls: tls)
-        let c: PostgresConnection
-        do {
-            c = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
-        } catch let error as PSQLError where error.serverInfo == nil {
-            throw SyncError.warehouse("cannot reach \(displayName): \(Self.connectFailure(error)); check the host and port of --warehouse (PostgreSQL's port, 5432 by default) and that the server accepts TCP connections there")
-        }
-        connection = c
-        if readOnly {
-            try await c.query(PostgresQuery(unsafeSQL: "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"), logger: logger)
-        } else {
-            try await c.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(q(schema))"), logger: logger)
-        }
-        try await c.query(PostgresQuery(unsafeSQL: "SET search_path TO \(q(schema))"), logger: logger)
-        // lz4 compresses visits' JSONB ~4x faster than the default pglz (a quarter of a load's server
-        // time), for ~6% more space. PostgreSQL before 14, or built without lz4, keeps its default.
-        if !readOnly {
-            _ = try? await c.query(PostgresQuery(unsafeSQL: "SET default_toast_compression = lz4"), logger: logger)
-        }
-        return c
-    }
-
+    /// One statement on the session (tests set up and clean their schemas with it).
     @discardableResult
-    func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws -> [PostgresRow] {
-        let c = try await connect()
-        var rows: [PostgresRow] = []
-        for try await row in try await c.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
-            rows.append(row)
-        }
-        return rows
-    }
-
-    /// One statement after another on the connection: the actor alone would interleave them at each `await`.
-    private func serialized<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        if busy {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            busy = true
-        }
-        defer {
-            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
-        }
-        return try await body()
-    }
-
-    /// Runs `body` between BEGIN and COMMIT; any failure rolls everything back, DDL included.
-    private func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        try await guarded {
-            try await self.execute("BEGIN")
-            do {
-                let value = try await body()
-                try await self.execute("COMMIT")
-                return value
-            } catch {
-                _ = try? await self.execute("ROLLBACK")
-                self.columnCache = [:]
-                throw error
-            }
-        }
-    }
-
-    /// Turns driver errors into one line naming the warehouse, never its password.
-    private func guarded<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as SyncError {
-            throw error
-        } catch {
-            if connection?.isClosed ?? false { connection = nil }
-            throw SyncError.warehouse("\(displayName): \(Self.message(error))")
-        }
-    }
-
-    /// The server's refusal of a write (the transaction is read-only) or of several statements (the
-    /// extended protocol takes one), said as `query`'s rule rather than in the server's words.
-    static func refusedStatement(_ error: any Error) -> SyncError? {
-        guard let e = error as? PSQLError, let info = e.serverInfo else { return nil }
-        if info[.sqlState] == "25006" { return .invalidInput(oneReadOnlyStatement + "; this one writes") }
-        if info[.sqlState] == "42601", info[.message]?.contains("multiple commands") ?? false {
-            return .invalidInput(oneReadOnlyStatement + "; this SQL has several")
-        }
-        return nil
-    }
-
-    /// Why a connection failed, in words rather than the driver's nested error values.
-    static func connectFailure(_ error: PSQLError) -> String {
-        let text = String(reflecting: error.underlying ?? error)
-        if text.contains("ECONNREFUSED") || text.localizedCaseInsensitiveContains("connection refused") { return "connection refused" }
-        if text.localizedCaseInsensitiveContains("timeout") || text.localizedCaseInsensitiveContains("timed out") { return "no answer (timed out)" }
-        if text.localizedCaseInsensitiveContains("resolve") || text.contains("EAI_") || text.localizedCaseInsensitiveContains("unknown host") {
-            return "the host name does not resolve"
-        }
-        if text.localizedCaseInsensitiveContains("ssl") || text.localizedCaseInsensitiveContains("tls") { return "the TLS handshake failed (see sslmode=)" }
-        return "\(error.code)"
-    }
-
-    static func message(_ error: any Error) -> String {
-        if let e = error as? PSQLError {
-            if let m = e.serverInfo?[.message] {
-                return m + (e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
-            }
-            if let u = e.underlying { return "\(e.code): \(u)" }
-            return "\(e.code)"
-        }
-        if let e = error as? PostgresDecodingError { return "cannot decode a value of column \(e.columnName): \(e.code)" }
-        return String(describing: error)
-    }
-
-    /// One bound upsert of the state row, its columns and key from StateTable.
-    private func saveState(_ key: StateKey, _ s: TableState, inTransaction: Bool) async throws {
-        var binds = PostgresBindings()
-        for cell in StateTable.row(key, s) {
-            switch cell {
-            case .int(let n): binds.append(n)
-            case .text(let t): binds.append(t)
-            case .real(let d): binds.append(d)
-            case .null: binds.append(String?.none)
-            }
-        }
-        let keys = Set(StateTable.key)
-        let updates = StateTable.names.filter { !keys.contains($0) }.map { "\(q($0)) = EXCLUDED.\(q($0))" }
-        try await execute("""
-            INSERT INTO \(q(stateTableName)) (\(StateTable.selectList(q)))
-            VALUES (\((1...StateTable.names.count).map { "$\($0)" }.joined(separator: ", ")))
-            ON CONFLICT (\(StateTable.key.map(q).joined(separator: ", "))) DO UPDATE SET \(updates.joined(separator: ", "))
-            """, binds)
+    func execute(_ sql: String) async throws -> [PostgresRow] {
+        try await session.serially { s in try await s.execute(sql) }
     }
 }
 

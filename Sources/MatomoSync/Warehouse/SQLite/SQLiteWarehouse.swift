@@ -9,32 +9,17 @@ import GRDBSQLite
 /// analyst of a systemd `User=` sync), and which a reader with access would leave behind, owned by it.
 public final class SQLiteWarehouse: Warehouse {
     public let path: String
-    private let pool: DatabasePool
+    /// The read side, over the same pool.
+    private let reader: SQLiteReader
+    private var pool: DatabasePool { reader.pool }
     private let readOnly: Bool
-    public var displayName: String { "sqlite:\(path)" }
+    public var displayName: String { reader.displayName }
 
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         self.readOnly = readOnly
-        var config = Configuration()
-        config.busyMode = .timeout(30)
-        config.readonly = readOnly
-        config.label = "matomo-sync"
-        // WAL with synchronous=NORMAL: a commit no longer waits for an fsync (a checkpoint still does).
-        // Each commit stays atomic, rows with their cursor; a power cut can only lose the latest
-        // commits, which the next run fetches again.
-        config.prepareDatabase { db in
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        }
-        if readOnly, !FileManager.default.fileExists(atPath: path) {
-            throw SyncError.warehouse("no warehouse at \(path): run `matomo-sync sync` first, or pass --warehouse sqlite:<path>")
-        }
         if !readOnly { try Self.checkDirectory(of: path) }
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-        } catch {
-            throw SyncError.warehouse("cannot open \(path): \(Self.message(error, readOnly: readOnly))")
-        }
+        reader = try SQLiteReader(path: path, readOnly: readOnly)
     }
 
     /// A sync keeps its journal (`-wal`, `-shm`) and lock file beside the database: refuse at once,
@@ -59,12 +44,12 @@ public final class SQLiteWarehouse: Warehouse {
         for (i, version) in StateTable.versions.enumerated() {
             migrator.registerMigration("state \(i + 1): \(version.name)") { db in
                 if i == 0 {
-                    try db.execute(sql: StateTable.createSQL(quote: q, type: SQLiteWarehouse.sqlType))
+                    try db.execute(sql: StateTable.createSQL(quote: q, type: SQLiteDialect.sqlType))
                     return
                 }
                 let have = Set(try db.columns(in: stateTableName).map(\.name))
                 for c in version.columns where !have.contains(c.column.name) {
-                    try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN \(StateTable.definition(c, quote: q, type: SQLiteWarehouse.sqlType))")
+                    try db.execute(sql: "ALTER TABLE \(q(stateTableName)) ADD COLUMN \(StateTable.definition(c, quote: q, type: SQLiteDialect.sqlType))")
                 }
             }
         }
@@ -94,33 +79,23 @@ public final class SQLiteWarehouse: Warehouse {
         } catch let error as SyncError {
             throw error
         } catch {
-            throw SyncError.warehouse("\(path): \(Self.message(error))")
+            throw SyncError.warehouse("\(path): \(SQLiteReader.message(error))")
         }
     }
 
-    public func loadState(_ key: StateKey) async throws -> TableState? {
-        try await read { db in
-            guard try db.tableExists(stateTableName) else { return nil }
-            let row = try Row.fetchOne(db, sql: """
-                SELECT * FROM \(q(stateTableName))
-                WHERE instance_url = ? AND site_id = ? AND table_name = ?
-                """, arguments: [key.instance, key.siteId, key.physicalTable])
-            return row.map { row in StateTable.state { row.hasColumn($0) ? Self.cell(from: row[$0] as DatabaseValue) : nil } }
-        }
-    }
+    public func loadState(_ key: StateKey) async throws -> TableState? { try await reader.loadState(key) }
+    public func tableNames() async throws -> [String] { try await reader.tableNames() }
+    public func status() async throws -> [TableStatus] { try await reader.status() }
+    public func query(_ sql: String) async throws -> QueryResult { try await reader.query(sql) }
 
     public func commit(_ w: TableWrite) async throws {
         try await write { db in
             for w in w.parts {
-                try self.ensureTable(db, w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
-                switch w.replace {
-                case .byKey: break
-                case .days(let days):
-                    try self.deleteIn(db, w.table, siteId: w.stateKey.siteId, column: "_date", days.map { $0.databaseValue })
-                case .keys(let column, let values):
-                    try self.deleteIn(db, w.table, siteId: w.stateKey.siteId, column: column, values.map { $0.databaseValue })
-                case .site:
-                    try db.execute(sql: "DELETE FROM \(q(w.table)) WHERE _site_id = ?", arguments: [w.stateKey.siteId])
+                let columns = try self.ensureTable(db, w.table, columns: w.declaredColumns + w.batch.columns, mergeKey: w.mergeKey)
+                if let selection = w.replace.deletion {
+                    for d in RowReplacement.deletes(from: w.table, selection, siteId: w.stateKey.siteId, columns: columns, dialect: SQLiteDialect()) {
+                        try Self.execute(db, d)
+                    }
                 }
                 if !w.batch.rows.isEmpty {
                     try self.insert(db, w.table, w.batch, mergeKey: w.mergeKey)
@@ -130,13 +105,8 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
-    private func deleteIn(_ db: Database, _ table: String, siteId: Int, column: String, _ values: [DatabaseValue]) throws {
-        for start in stride(from: 0, to: values.count, by: 500) {
-            let chunk = Array(values[start..<min(start + 500, values.count)])
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ? AND \(q(column)) IN (\(marks))",
-                           arguments: StatementArguments([siteId.databaseValue] + chunk))
-        }
+    private static func execute(_ db: Database, _ statement: BoundStatement) throws {
+        try db.execute(sql: statement.sql, arguments: StatementArguments(statement.values.map(Self.databaseValue)))
     }
 
     public func saveState(_ key: StateKey, _ state: TableState) async throws {
@@ -156,75 +126,20 @@ public final class SQLiteWarehouse: Warehouse {
             guard try db.tableExists(staging) else {
                 throw SyncError.warehouse("the staging table \(staging) is missing; run the full refresh again")
             }
-            let stagingColumns = try db.columns(in: staging).map { Column($0.name, Self.columnType($0.type)) }
-            try self.ensureTable(db, table, columns: declaredColumns + stagingColumns, mergeKey: mergeKey)
-            if let firstDay {
-                try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ? AND _date >= ?", arguments: [siteId, firstDay])
-            } else {
-                try db.execute(sql: "DELETE FROM \(q(table)) WHERE _site_id = ?", arguments: [siteId])
+            let stagedColumns = try db.columns(in: staging).map { Column($0.name, SQLiteDialect.columnType($0.type)) }
+            let target = try self.ensureTable(db, table, columns: declaredColumns + stagedColumns, mergeKey: mergeKey)
+            for statement in RowReplacement.promotion(staging: staging, into: table, stagedColumns: stagedColumns, target: target,
+                                                      mergeKey: mergeKey, siteId: siteId, replacingFrom: firstDay, dialect: SQLiteDialect()) {
+                try Self.execute(db, statement)
             }
-            let names = stagingColumns.map { q($0.name) }.joined(separator: ", ")
-            try db.execute(sql: "INSERT INTO \(q(table)) (\(names)) SELECT \(names) FROM \(q(staging))")
-            try db.execute(sql: "DROP TABLE \(q(staging))")
             // The next site's full refresh creates this staging table again.
             self.knownColumns.withLock { $0[staging] = nil }
             try self.saveState(db, stateKey, state)
         }
     }
 
-    public func tableNames() async throws -> [String] {
-        try await read { db in
-            // grdb_migrations is the state table's bookkeeping, as sqlite_ tables are SQLite's.
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations' ORDER BY name")
-        }
-    }
-
     public func createTable(_ table: String, columns: [Column], key: [String]) async throws {
         try await write { db in try self.ensureTable(db, table, columns: columns, mergeKey: key) }
-    }
-
-    public func status() async throws -> [TableStatus] {
-        try await read { db in
-            guard try db.tableExists(stateTableName) else { return [] }
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM \(q(stateTableName)) ORDER BY instance_url, site_id, table_name
-                """)
-            return try rows.map { row in
-                let table: String = row["table_name"]
-                let site: Int = row["site_id"]
-                var count = 0
-                if try db.tableExists(table) {
-                    count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(q(table)) WHERE _site_id = ?", arguments: [site]) ?? 0
-                }
-                return TableStatus(instance: row["instance_url"], siteId: site, table: table, rows: count,
-                                   state: StateTable.state { row.hasColumn($0) ? Self.cell(from: row[$0] as DatabaseValue) : nil })
-            }
-        }
-    }
-
-    public func query(_ sql: String) async throws -> QueryResult {
-        try await read { db in
-            let statements = try db.allStatements(sql: sql)
-            guard let statement = try statements.next() else {
-                throw SyncError.invalidInput(oneReadOnlyStatement + "; this SQL has none")
-            }
-            // What follows the first statement need not even compile to make it several.
-            let more: Bool
-            do { more = try statements.next() != nil } catch { more = true }
-            guard !more else {
-                throw SyncError.invalidInput(oneReadOnlyStatement + "; this SQL has several")
-            }
-            guard statement.isReadonly else {
-                throw SyncError.invalidInput(oneReadOnlyStatement + "; this one writes")
-            }
-            let columns = statement.columnNames
-            var rows: [[Cell]] = []
-            let cursor = try Row.fetchCursor(statement)
-            while let row = try cursor.next() {
-                rows.append(row.databaseValues.map(Self.cell(from:)))
-            }
-            return QueryResult(columns: columns, rows: rows)
-        }
     }
 
     public func close() async throws {
@@ -271,30 +186,22 @@ public final class SQLiteWarehouse: Warehouse {
 
     // MARK: Schema
 
-    private let knownColumns = Mutex<[String: Set<String>]>([:])
+    private let knownColumns = Mutex<[String: TableColumns]>([:])
 
-    /// Creates the table, its merge-key index and any missing column.
-    private func ensureTable(_ db: Database, _ table: String, columns: [Column], mergeKey: [String]) throws {
+    /// Makes the table fit the write (SchemaEvolver.plan: created, or missing columns added).
+    @discardableResult
+    private func ensureTable(_ db: Database, _ table: String, columns: [Column], mergeKey: [String]) throws -> TableColumns {
         var existing = knownColumns.withLock { $0[table] }
-        if existing == nil {
-            if try db.tableExists(table) {
-                existing = Set(try db.columns(in: table).map(\.name))
-            } else {
-                var seen = Set<String>()
-                let defs = columns.filter { seen.insert($0.name).inserted }
-                    .map { "\(q($0.name)) \(Self.sqlType($0.type))" }
-                try db.execute(sql: "CREATE TABLE \(q(table)) (\(defs.joined(separator: ", ")))")
-                try db.execute(sql: "CREATE UNIQUE INDEX \(q(table + "__merge_key")) ON \(q(table)) (\(mergeKey.map(q).joined(separator: ", ")))")
-                existing = seen
-            }
+        if existing == nil, try db.tableExists(table) {
+            var read = TableColumns()
+            for c in try db.columns(in: table) { read.set(c.name, SQLiteDialect.columnType(c.type)) }
+            existing = read
         }
-        var have = existing!
-        for c in columns where !have.contains(c.name) {
-            try db.execute(sql: "ALTER TABLE \(q(table)) ADD COLUMN \(q(c.name)) \(Self.sqlType(c.type))")
-            have.insert(c.name)
-        }
-        let final = have
-        knownColumns.withLock { $0[table] = final }
+        let plan = try SchemaEvolver.plan(table, existing: existing, columns: columns, mergeKey: mergeKey, dialect: SQLiteDialect())
+        for sql in plan.statements { try db.execute(sql: sql) }
+        let after = plan.after
+        knownColumns.withLock { $0[table] = after }
+        return after
     }
 
     private func insert(_ db: Database, _ table: String, _ batch: RowBatch, mergeKey: [String]) throws {
@@ -352,47 +259,7 @@ public final class SQLiteWarehouse: Warehouse {
         } catch let error as SyncError {
             throw error
         } catch {
-            throw SyncError.warehouse("\(path): \(Self.message(error))")
-        }
-    }
-
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.read(body)
-        } catch let error as SyncError {
-            throw error
-        } catch {
-            throw SyncError.warehouse(Self.message(error, readOnly: readOnly))
-        }
-    }
-
-    static func message(_ error: any Error, readOnly: Bool = false) -> String {
-        if let e = error as? DatabaseError {
-            // A file a sync left in WAL mode without its -wal (before rollback journals at rest) needs
-            // one; a reader that may not create it gets this.
-            if readOnly, e.resultCode == .SQLITE_READONLY || e.resultCode == .SQLITE_CANTOPEN {
-                return "\(e.message ?? "\(e.resultCode)"): the file is in WAL mode and its -wal and -shm cannot be created by this user; run one sync (it leaves the file readable without write access), or read it as a user who can write its directory"
-            }
-            return e.message ?? "\(e.resultCode)"
-        }
-        return String(describing: error)
-    }
-
-    static func sqlType(_ type: ColumnType) -> String {
-        switch type {
-        case .integer: return "INTEGER"
-        case .real: return "REAL"
-        case .text, .date: return "TEXT"
-        case .json: return "JSON"  // TEXT affinity; the name documents the content for readers of the schema
-        }
-    }
-
-    static func columnType(_ sql: String) -> ColumnType {
-        switch sql.uppercased() {
-        case "INTEGER": return .integer
-        case "REAL": return .real
-        case "JSON": return .json
-        default: return .text
+            throw SyncError.warehouse("\(path): \(SQLiteReader.message(error))")
         }
     }
 
@@ -405,15 +272,6 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
-    static func cell(from value: DatabaseValue) -> Cell {
-        switch value.storage {
-        case .null: return .null
-        case .int64(let i): return .int(i)
-        case .double(let d): return .real(d)
-        case .string(let s): return .text(s)
-        case .blob(let data): return .text("x'" + data.map { String(format: "%02x", $0) }.joined() + "'")
-        }
-    }
 }
 
 private func q(_ identifier: String) -> String { ColumnNaming.quote(identifier) }
