@@ -534,7 +534,7 @@ public actor ConsoleBackend {
 
     /// Runs SQL read-only, as `matomo-sync query`: a read-only connection of its own.
     public func query(_ sql: String) async throws -> QueryResult {
-        let reader = try WarehouseURL.open(warehouseURL, readOnly: true)
+        let reader = try WarehouseURL.openReader(warehouseURL)
         do {
             let result = try await reader.query(sql)
             try? await reader.close()
