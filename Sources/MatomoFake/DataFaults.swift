@@ -23,23 +23,13 @@ extension FakeMatomo {
     @discardableResult
     public func importLateVisits(siteId: Int, day: String, count: Int, seed: UInt64) -> [FakeVisit] {
         guard count > 0, let dayNumber = Civil.parse(Substring(day)) else { return [] }
-        let site = configuration.sites.first { $0.id == siteId }
-            ?? FakeSite(id: siteId, name: "Site \(siteId)", timezone: "UTC", createdAt: configuration.now())
         let zone = zone(siteId)
-        let generator = TrafficGenerator(site: site, zone: zone, seed: seed, visitsPerDay: count...count,
+        let generator = TrafficGenerator(site: site(siteId), zone: zone, seed: seed, visitsPerDay: count...count,
                                          now: Int(configuration.now().timeIntervalSince1970))
         // Visits ending after midnight belong to the next day: keep the day's own.
         let bounds = zone.startOfDay(dayNumber)..<zone.startOfDay(dayNumber + 1)
-        var visits = generator.visits(firstDay: dayNumber, lastDay: dayNumber).filter { bounds.contains($0.lastActionTimestamp) }
-        state.withLock { s in
-            var next = (s.visits.values.map(\.maxIdVisit).max() ?? 0) + 1
-            for i in visits.indices {
-                visits[i].idVisit = next
-                next += 1
-            }
-            s.visits[siteId, default: SiteVisits()].add(visits)
-        }
-        return visits
+        return addWithNewIds(generator.visits(firstDay: dayNumber, lastDay: dayNumber).filter { bounds.contains($0.lastActionTimestamp) },
+                             siteId: siteId)
     }
 
     /// Freezes the archive of the site-local `day`: its reports (VisitsSummary, Actions, Referrers,
@@ -69,7 +59,7 @@ extension FakeMatomo {
     }
 
     func zone(_ siteId: Int) -> SiteZone {
-        zones[siteId] ?? SiteZone(configuration.sites.first { $0.id == siteId }?.timezone ?? "UTC")
+        zones[siteId] ?? SiteZone(site(siteId).timezone)
     }
 
     /// The visits reports are built from: the log, with each frozen day's visits swapped for its archive's.

@@ -207,14 +207,24 @@ extension FakeMatomo {
     /// Deterministic for a seed and a clock.
     public func generateTraffic(siteId: Int, days: Int, visitsPerDay: ClosedRange<Int>, seed: UInt64) {
         guard days > 0 else { return }
-        let site = configuration.sites.first { $0.id == siteId }
-            ?? FakeSite(id: siteId, name: "Site \(siteId)", timezone: "UTC", createdAt: configuration.now())
-        let zone = zones[siteId] ?? SiteZone(site.timezone)
+        let zone = zone(siteId)
         let now = Int(configuration.now().timeIntervalSince1970.rounded(.down))
         let today = zone.localDay(of: now)
-        let generator = TrafficGenerator(site: site, zone: zone, seed: seed, visitsPerDay: visitsPerDay, now: now)
-        var visits = generator.visits(firstDay: today - days + 1, lastDay: today)
-        // Ids and insertion under one lock, so concurrent calls never hand out the same idVisit.
+        let generator = TrafficGenerator(site: site(siteId), zone: zone, seed: seed, visitsPerDay: visitsPerDay, now: now)
+        addWithNewIds(generator.visits(firstDay: today - days + 1, lastDay: today), siteId: siteId)
+    }
+
+    /// The site as configured, or a UTC site of that id created now.
+    func site(_ siteId: Int) -> FakeSite {
+        configuration.sites.first { $0.id == siteId }
+            ?? FakeSite(id: siteId, name: "Site \(siteId)", timezone: "UTC", createdAt: configuration.now())
+    }
+
+    /// Adds generated visits to the site with ids after every id the fake holds; returns them with
+    /// their ids. Ids and insertion under one lock, so concurrent calls never hand out the same idVisit.
+    @discardableResult
+    func addWithNewIds(_ generated: [FakeVisit], siteId: Int) -> [FakeVisit] {
+        var visits = generated
         state.withLock { s in
             var next = (s.visits.values.map(\.maxIdVisit).max() ?? 0) + 1
             for i in visits.indices {
@@ -223,5 +233,6 @@ extension FakeMatomo {
             }
             s.visits[siteId, default: SiteVisits()].add(visits)
         }
+        return visits
     }
 }

@@ -346,15 +346,13 @@ public actor ConsoleBackend {
         guard let known = try? await warehouse.status() else { return nil }
         for source in sources {
             let instance = (try? InstanceURL(parsing: source.url).endpoint) ?? source.url
-            for (table, plan) in source.enabledTables where source.catalog.spec(table)?.derivedFrom == nil {
+            // Each scheduled table, and the source's verify: its state rows, one per site once it ran.
+            var scheduled = source.enabledTables.filter { source.catalog.spec($0.0)?.derivedFrom == nil }.map { ($0.0, $0.1.every) }
+            if let verify = source.verify { scheduled.append((VerifyPlan.stateTable, verify.every)) }
+            for (table, every) in scheduled {
                 let matching = known.filter { $0.instance == instance && $0.table == source.tablePrefix + table.rawValue }
                 if case .ids(let ids) = source.sites, matching.count < ids.count { return nil }
-                states += matching.map { ($0.state, plan.every) }
-            }
-            if let verify = source.verify {
-                let verifies = known.filter { $0.instance == instance && $0.table == source.tablePrefix + VerifyPlan.stateTable.rawValue }
-                if case .ids(let ids) = source.sites, verifies.count < ids.count { return nil }
-                states += verifies.map { ($0.state, verify.every) }
+                states += matching.map { ($0.state, every) }
             }
         }
         return Schedule.earliest(states, now: now())

@@ -18,10 +18,8 @@ struct MultiSiteFullRefreshTests {
         ]) { h in
             h.fake.generateTraffic(siteId: 1, days: 10, visitsPerDay: 5...10, seed: 11)
             h.fake.generateTraffic(siteId: 2, days: 10, visitsPerDay: 5...10, seed: 12)
-            let warehouse = try h.open()
-            let client = try h.client()
-            var counts: [[Int64]] = []
-            do {
+            let (counts, _) = try await h.withClientAndWarehouse { client, warehouse in
+                var counts: [[Int64]] = []
                 for fullRefresh in [false, true] {
                     for site in [1, 2] {
                         let report = try await SyncEngine(client: client, warehouse: warehouse, siteId: site,
@@ -33,13 +31,8 @@ struct MultiSiteFullRefreshTests {
                                    try await h.int("SELECT COUNT(*) FROM visits WHERE _site_id = 2"),
                                    try await h.int("SELECT COUNT(*) FROM referrers")])
                 }
-            } catch {
-                await client.shutdown()
-                try? await warehouse.close()
-                throw error
+                return counts
             }
-            await client.shutdown()
-            try await warehouse.close()
             #expect(counts[0].allSatisfy { $0 > 0 })
             #expect(counts[1] == counts[0])
             #expect(try await h.tableNames().filter { $0.contains("staging") } == [])
@@ -57,17 +50,14 @@ struct MultiSiteFullRefreshTests {
         ]) { h in
             h.fake.generateTraffic(siteId: 1, days: 8, visitsPerDay: 20...40, seed: 13)
             h.fake.generateTraffic(siteId: 2, days: 8, visitsPerDay: 20...40, seed: 14)
-            let warehouse = try h.open()
-            let client = try h.client()
-            func sync(_ site: Int, fullRefresh: Bool) async throws -> SyncReport {
-                let options = h.options([.visits, .referrers], backfillDays: 8, pageSize: 30, fullRefresh: fullRefresh)
-                return try await SyncEngine(client: client, warehouse: warehouse, siteId: site, options: options).run()
-            }
             let counts = "SELECT _site_id, COUNT(*) FROM visits GROUP BY _site_id ORDER BY _site_id"
-            var before: [[Cell]] = [], after: [[Cell]] = []
-            do {
+            let ((before, after), _) = try await h.withClientAndWarehouse { client, warehouse in
+                func sync(_ site: Int, fullRefresh: Bool) async throws -> SyncReport {
+                    let options = h.options([.visits, .referrers], backfillDays: 8, pageSize: 30, fullRefresh: fullRefresh)
+                    return try await SyncEngine(client: client, warehouse: warehouse, siteId: site, options: options).run()
+                }
                 for site in [1, 2] { #expect(try await sync(site, fullRefresh: false).succeeded) }
-                before = try await h.query(counts)
+                let before = try await h.query(counts)
                 // Held around both, as the scheduler holds it around the jobs it runs at once.
                 try await warehouse.lockForSync()
                 async let one = sync(1, fullRefresh: true)
@@ -75,14 +65,8 @@ struct MultiSiteFullRefreshTests {
                 let (a, b) = try await (one, two)
                 await warehouse.unlockSync()
                 #expect(a.succeeded && b.succeeded, "\(a.tables.compactMap(\.error)) \(b.tables.compactMap(\.error))")
-                after = try await h.query(counts)
-            } catch {
-                await client.shutdown()
-                try? await warehouse.close()
-                throw error
+                return (before, try await h.query(counts))
             }
-            await client.shutdown()
-            try await warehouse.close()
             #expect(before.count == 2)
             #expect(after == before)
             #expect(try await h.tableNames().filter { $0.contains("staging") } == [])

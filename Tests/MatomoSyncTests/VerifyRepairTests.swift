@@ -17,18 +17,8 @@ extension SyncHarness {
 
     /// One verify run, as the CLI does it.
     func verify(_ options: VerifyOptions, warehouse name: String = "w", siteId: Int = 1) async throws -> (VerifyReport, [String: Int]) {
-        let client = try client()
-        let warehouse = try open(name)
-        do {
-            let report = try await Verifier(client: client, warehouse: warehouse, siteId: siteId, options: options).run()
-            let counts = client.requestCounts
-            await client.shutdown()
-            try await warehouse.close()
-            return (report, counts)
-        } catch {
-            await client.shutdown()
-            try? await warehouse.close()
-            throw error
+        try await withClientAndWarehouse(name) { client, warehouse in
+            try await Verifier(client: client, warehouse: warehouse, siteId: siteId, options: options).run()
         }
     }
 }

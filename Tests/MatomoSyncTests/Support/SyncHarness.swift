@@ -230,14 +230,24 @@ final class SyncHarness: Sendable {
     func sync(_ options: SyncOptions, warehouse name: String = "w", siteId: Int = 1, token: String = SyncHarness.token,
               progress: any SyncProgress = SilentProgress(),
               client configure: (inout ClientConfiguration) -> Void = { _ in }) async throws -> (SyncReport, [String: Int]) {
+        try await withClientAndWarehouse(name, token: token, configure: configure) { client, warehouse in
+            try await SyncEngine(client: client, warehouse: warehouse, siteId: siteId, options: options, progress: progress).run()
+        }
+    }
+
+    /// Runs `body` with a fresh client and the warehouse opened, then closes both whether it returned
+    /// or threw; returns its result and the requests the client sent, by method.
+    func withClientAndWarehouse<T>(_ name: String = "w", token: String = SyncHarness.token,
+                                   configure: (inout ClientConfiguration) -> Void = { _ in },
+                                   _ body: (MatomoClient, any Warehouse) async throws -> T) async throws -> (T, [String: Int]) {
         let client = try client(token: token, configure: configure)
         let warehouse = try open(name)
         do {
-            let report = try await SyncEngine(client: client, warehouse: warehouse, siteId: siteId, options: options, progress: progress).run()
+            let value = try await body(client, warehouse)
             let counts = client.requestCounts
             await client.shutdown()
             try await warehouse.close()
-            return (report, counts)
+            return (value, counts)
         } catch {
             await client.shutdown()
             try? await warehouse.close()
