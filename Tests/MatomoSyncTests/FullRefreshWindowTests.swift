@@ -87,17 +87,22 @@ import Testing
         }
     }
 
+    /// A 3-day full refresh of the visits, stopped as SIGTERM stops it after its second commit.
+    static func stopAShortFullRefreshAfterTwoCommits(_ h: SyncHarness) async throws {
+        let stop = Mutex(false)
+        let progress = RecordingProgress(cancelAfterCommits: 2, onCancel: { stop.withLock { $0 = true } })
+        var options = h.options([.visits], backfillDays: 3, pageSize: 5, fullRefresh: true)
+        options.stopRequested = { stop.withLock { $0 } ? "SIGTERM" : nil }
+        await #expect(throws: SyncError.self) { try await h.sync(options, progress: progress) }
+    }
+
     /// Killed during a short full refresh: nothing is replaced yet; the next run (any window) resumes
     /// the refresh with the window it started with, and still keeps the older rows.
     @Test(arguments: WarehouseKind.allCases)
     func aKilledShortFullRefreshResumesWithItsWindow(_ kind: WarehouseKind) async throws {
         try await Self.withSynced(kind) { h, first in
             let before = try await Self.counts(h, before: first)
-            let stop = Mutex(false)
-            let progress = RecordingProgress(cancelAfterCommits: 2, onCancel: { stop.withLock { $0 = true } })
-            var options = h.options([.visits], backfillDays: 3, pageSize: 5, fullRefresh: true)
-            options.stopRequested = { stop.withLock { $0 } ? "SIGTERM" : nil }
-            await #expect(throws: SyncError.self) { try await h.sync(options, progress: progress) }
+            try await Self.stopAShortFullRefreshAfterTwoCommits(h)
             #expect(try await Self.counts(h, before: first) == before)
             #expect(try await h.tableNames().contains("_staging_1_visits"))
             let state = try await h.status().first { $0.table == "visits" }?.state
@@ -122,11 +127,7 @@ import Testing
     func aResumedRefreshWithoutItsStagingTableStartsAgain(_ kind: WarehouseKind) async throws {
         try await Self.withSynced(kind) { h, first in
             let before = try await Self.counts(h, before: first)
-            let stop = Mutex(false)
-            let progress = RecordingProgress(cancelAfterCommits: 2, onCancel: { stop.withLock { $0 = true } })
-            var options = h.options([.visits], backfillDays: 3, pageSize: 5, fullRefresh: true)
-            options.stopRequested = { stop.withLock { $0 } ? "SIGTERM" : nil }
-            await #expect(throws: SyncError.self) { try await h.sync(options, progress: progress) }
+            try await Self.stopAShortFullRefreshAfterTwoCommits(h)
             let w = try h.open()
             try await w.dropTable("_staging_1_visits")
             try await w.close()
