@@ -204,13 +204,34 @@ services_start_recent_clickhouse() {
     services_log "ClickHouse $(curl -fsS -u "default:$password" --data-binary "SELECT version()" "http://127.0.0.1:$port/") (chDB) on 127.0.0.1:$port"
 }
 
+# Runs a server's start function again, on fresh ports and a fresh folder, when its port was taken
+# between services_free_port's probe and the server's bind (a client socket can hold a port that does
+# not accept connections: seen once, "Address already in use" from the chDB front door). $2 is the
+# variable its failure is reported in, $3 its folder under SERVICES_DIR, $4 (optional) the variable
+# holding its process, stopped before the next try.
+services_start_retrying() {
+    local start=$1 error=$2 folder=$3 pid=${4:-}
+    for attempt in 1 2 3; do
+        unset "$error"
+        "$start"
+        case "${!error:-}" in
+            *"already in use"*|*"could not bind"*|*"Address in use"*|*"could not create any TCP/IP sockets"*)
+                [ "$attempt" = 3 ] && return 0
+                services_log "${!error}; trying other ports"
+                if [ -n "$pid" ] && [ -n "${!pid:-}" ]; then kill "${!pid}" 2>/dev/null || true; wait "${!pid}" 2>/dev/null || true; fi
+                rm -rf "${SERVICES_DIR:?}/$folder" ;;
+            *) return 0 ;;
+        esac
+    done
+}
+
 services_start() {
     SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/matomo-sync-services.XXXXXX")
     chmod 755 "$SERVICES_DIR"
     services_install
-    services_start_postgres
-    services_start_clickhouse
-    services_start_recent_clickhouse
+    services_start_retrying services_start_postgres MATOMO_SYNC_TEST_POSTGRES_ERROR postgres
+    services_start_retrying services_start_clickhouse MATOMO_SYNC_TEST_CLICKHOUSE_ERROR clickhouse SERVICES_CH_PID
+    services_start_retrying services_start_recent_clickhouse MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_ERROR chdb SERVICES_CHDB_PID
     [ -n "${MATOMO_SYNC_TEST_POSTGRES_ERROR:-}" ] && services_log "PostgreSQL: $MATOMO_SYNC_TEST_POSTGRES_ERROR"
     [ -n "${MATOMO_SYNC_TEST_CLICKHOUSE_ERROR:-}" ] && services_log "ClickHouse: $MATOMO_SYNC_TEST_CLICKHOUSE_ERROR"
     [ -n "${MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_ERROR:-}" ] && services_log "recent ClickHouse: $MATOMO_SYNC_TEST_CLICKHOUSE_RECENT_ERROR"
